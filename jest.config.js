@@ -1,6 +1,6 @@
 /** Unit and mock tests: fast, no PostgreSQL. `npm test` runs these and the real-PostgreSQL suite. */
 module.exports = {
-  preset: "ts-jest",
+  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/e2e/"],

@@ -1,0 +1,65 @@
+/**
+ * Microsoft Entra principals as this project models them, and how each kind is spelled in the three
+ * places that matter: ARM's administrator `principalType`, the `pgaadauth` security label, and the
+ * `pgaadauth_create_principal_with_oid` object type.
+ */
+
+/** The kinds of Entra principal a user can name. */
+export const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal", "ManagedIdentity"] as const;
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+
+/** ARM's `PrincipalType` enum in Microsoft.DBforPostgreSQL 2025-08-01. */
+export type ArmPrincipalType = "User" | "Group" | "ServicePrincipal";
+
+/** The `type=` value of a `pgaadauth` label. */
+export type LabelPrincipalType = "user" | "group" | "service";
+
+/**
+ * ARM has no managed-identity principal type: in Entra a managed identity *is* a service principal
+ * (the identity's `principalId` is that service principal's object id), so it is declared as one.
+ */
+export function armPrincipalType(type: PrincipalType): ArmPrincipalType {
+  return type === "ManagedIdentity" ? "ServicePrincipal" : type;
+}
+
+/** Applications and managed identities are both `service` to pgaadauth. */
+export function labelPrincipalType(type: PrincipalType): LabelPrincipalType {
+  switch (type) {
+    case "User":
+      return "user";
+    case "Group":
+      return "group";
+    case "ServicePrincipal":
+    case "ManagedIdentity":
+      return "service";
+  }
+}
+
+export const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === "string" && UUID_PATTERN.test(value);
+}
+
+/** PostgreSQL's NAMEDATALEN is 64: identifiers keep at most 63 bytes and longer ones are cut silently. */
+export const MAX_ROLE_NAME_BYTES = 63;
+
+export function utf8Bytes(value: string): number {
+  return Buffer.byteLength(value, "utf8");
+}
+
+/**
+ * Problems with a principal's name as a PostgreSQL role name, or undefined when it is usable.
+ * The role name must equal the Entra name exactly (UPN for users, display name otherwise), so we
+ * cannot shorten or normalise it: a name PostgreSQL would truncate is rejected instead.
+ */
+export function roleNameProblem(name: string): string | undefined {
+  if (name.length === 0) return "a non-empty name";
+  if (name.trim() !== name) return "a name without leading or trailing spaces";
+  if (name.includes("\u0000")) return "a name without NUL characters";
+  const bytes = utf8Bytes(name);
+  if (bytes > MAX_ROLE_NAME_BYTES) {
+    return `a name of at most ${MAX_ROLE_NAME_BYTES} bytes in UTF-8 (this one has ${bytes}); PostgreSQL would silently truncate it and the login would never match`;
+  }
+  return undefined;
+}

@@ -1,0 +1,243 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { EntraPostgresServer, EntraPostgresServerArgs } from "../components/EntraPostgresServer";
+import { FAKE_DEPLOYER, FAKE_TENANT, MockCloud, RecordedResource, valueOf } from "../scripts/offline/mockCloud";
+import { runDeployment } from "./support/deploymentRun";
+import { IDS, evaluate, shortName, validServerArgs } from "./support/fixtures";
+
+const T = {
+  server: "azure-native:dbforpostgresql:Server",
+  admin: "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra",
+  config: "azure-native:dbforpostgresql:Configuration",
+  firewall: "azure-native:dbforpostgresql:FirewallRule",
+  endpoint: "azure-native:network:PrivateEndpoint",
+};
+
+async function build(args: EntraPostgresServerArgs, name = "pg-orders-dev") {
+  let component: EntraPostgresServer | undefined;
+  const { cloud, error } = await evaluate(() => (component = new EntraPostgresServer(name, args)));
+  if (error) throw error;
+  return { cloud, component: component as EntraPostgresServer };
+}
+
+function serverOf(cloud: MockCloud): RecordedResource {
+  const servers = cloud.byType(T.server);
+  expect(servers).toHaveLength(1);
+  return servers[0];
+}
+
+/** Children of the server in the order Azure will see them, following the dependency chain. */
+function chain(cloud: MockCloud): RecordedResource[] {
+  serverOf(cloud);
+  const children = cloud.resources.filter((r) => r.custom && r.type !== T.server);
+  const childUrns = new Set(children.map((c) => c.urn));
+  const waitsOn = new Map(children.map((c) => [c, c.dependencies.filter((d) => childUrns.has(d))]));
+  const first = children.filter((c) => waitsOn.get(c)!.length === 0);
+  expect(first.map((c) => c.name)).toHaveLength(1);
+  const ordered: RecordedResource[] = [first[0]];
+  let previous = first[0].urn;
+  for (;;) {
+    const next = children.filter((c) => waitsOn.get(c)!.includes(previous) && !ordered.includes(c));
+    if (next.length === 0) break;
+    // A fan-out here would let Azure see two operations on the server at once.
+    expect(next.map((n) => n.name)).toHaveLength(1);
+    ordered.push(next[0]);
+    previous = next[0].urn;
+  }
+  return ordered;
+}
+
+describe("EntraPostgresServer: the server", () => {
+  it("is Entra-only by default and sends no password administrator", async () => {
+    const { cloud } = await build(validServerArgs());
+    const server = serverOf(cloud).inputs;
+    expect(server.authConfig).toEqual({ activeDirectoryAuth: "Enabled", passwordAuth: "Disabled", tenantId: FAKE_TENANT });
+    expect(server).not.toHaveProperty("administratorLogin");
+    expect(server).not.toHaveProperty("administratorLoginPassword");
+    expect(server.serverName).toBe("pg-orders-dev");
+    expect(server.version).toBe("17");
+  });
+
+  it("takes the tenant from the arguments over the client configuration", async () => {
+    const args = validServerArgs();
+    args.tenantId = "11111111-2222-4333-8444-555555555555";
+    const { cloud } = await build(args);
+    expect((serverOf(cloud).inputs.authConfig as { tenantId: string }).tenantId).toBe(args.tenantId);
+    for (const admin of cloud.byType(T.admin)) expect(admin.inputs.tenantId).toBe(args.tenantId);
+  });
+
+  it("enables password authentication only on request, with the password kept secret", async () => {
+    const args = validServerArgs();
+    args.passwordAuth = { administratorLogin: "pgbreakglass", administratorPassword: pulumi.secret("correct-horse-battery") };
+    const { cloud } = await build(args);
+    const server = serverOf(cloud).inputs;
+    expect((server.authConfig as { passwordAuth: string }).passwordAuth).toBe("Enabled");
+    expect(server.administratorLogin).toBe("pgbreakglass");
+    expect(pulumi.Output.isInstance(server.administratorLoginPassword) || isSecretValue(server.administratorLoginPassword)).toBe(true);
+  });
+
+  it("sets TLS and group sync through server parameters, and passes tags through", async () => {
+    const args = validServerArgs();
+    args.groupSync = true;
+    args.tags = { env: "dev", owner: "data-platform" };
+    const { cloud } = await build(args);
+    const params = Object.fromEntries(cloud.byType(T.config).map((c) => [c.inputs.configurationName, c.inputs.value]));
+    expect(params).toEqual({ require_secure_transport: "ON", "pgaadauth.enable_group_sync": "ON" });
+    expect(serverOf(cloud).inputs.tags).toEqual(args.tags);
+  });
+
+  it("uses the delegated subnet and DNS zone in VNet mode, with no firewall rules", async () => {
+    const args = validServerArgs();
+    const subnet = "/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pg";
+    const zone = "/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/privateDnsZones/orders.postgres.database.azure.com";
+    args.network = { mode: "vnet", delegatedSubnetId: subnet, privateDnsZoneId: zone };
+    const { cloud } = await build(args);
+    expect(serverOf(cloud).inputs.network).toEqual({ delegatedSubnetResourceId: subnet, privateDnsZoneArmResourceId: zone });
+    expect(cloud.byType(T.firewall)).toEqual([]);
+  });
+
+  it("disables public access and adds a private endpoint in private-endpoint mode, last in the chain", async () => {
+    const args = validServerArgs();
+    args.network = {
+      mode: "privateEndpoint",
+      subnetId: "/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/endpoints",
+      privateDnsZoneId:
+        "/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/privateDnsZones/privatelink.postgres.database.azure.com",
+    };
+    const { cloud } = await build(args);
+    expect(serverOf(cloud).inputs.network).toEqual({ publicNetworkAccess: "Disabled" });
+    const [endpoint] = cloud.byType(T.endpoint);
+    const connections = endpoint.inputs.privateLinkServiceConnections as { groupIds: string[]; privateLinkServiceId: string }[];
+    expect(connections[0].groupIds).toEqual(["postgresqlServer"]);
+    expect(connections[0].privateLinkServiceId).toContain("/flexibleServers/pg-orders-dev");
+    expect(
+      chain(cloud)
+        .map((r) => r.type)
+        .slice(-2),
+    ).toEqual([T.endpoint, "azure-native:network:PrivateDnsZoneGroup"]);
+  });
+
+  it("reports its outputs", async () => {
+    const { component } = await build(validServerArgs());
+    expect(await valueOf(component.fqdn)).toBe("pg-orders-dev.postgres.database.azure.com");
+    expect(await valueOf(component.tenantId)).toBe(FAKE_TENANT);
+    expect(await valueOf(component.serverId)).toMatch(/\/providers\/Microsoft\.DBforPostgreSQL\/flexibleServers\/pg-orders-dev$/);
+    expect((await valueOf(component.administrators)).map((a) => [a.principalName, a.armPrincipalType, a.objectId])).toEqual(
+      expect.arrayContaining([
+        ["pg-dba", "Group", IDS.dbaGroup],
+        ["alice@contoso.com", "User", IDS.alice],
+      ]),
+    );
+  });
+});
+
+describe("EntraPostgresServer: administrators", () => {
+  it("declares a managed identity as a ServicePrincipal with its principal id, not its client id", async () => {
+    const args = validServerArgs();
+    const identity = {
+      principalId: pulumi.output(IDS.ciApp),
+      clientId: pulumi.output(IDS.ciAppClient),
+      name: pulumi.output("id-orders-api"),
+    };
+    args.administrators!.push({ principalName: "id-orders-api", principalType: "ManagedIdentity", managedIdentity: identity });
+    const { cloud } = await build(args);
+    const admin = cloud.byType(T.admin).find((a) => a.inputs.principalName === "id-orders-api");
+    expect(admin?.inputs).toMatchObject({ principalType: "ServicePrincipal", objectId: IDS.ciApp });
+  });
+
+  it.each([
+    ["a user by UPN", { principalName: "bob@contoso.com", principalType: "User" as const }, IDS.bob, "azuread:index/getUser:getUser"],
+    [
+      "a group by display name",
+      { principalName: "Data Readers", principalType: "Group" as const },
+      IDS.readers,
+      "azuread:index/getGroup:getGroup",
+    ],
+    [
+      "a service principal by client id",
+      { principalName: "ci-deployer", principalType: "ServicePrincipal" as const, clientId: IDS.ciAppClient },
+      IDS.ciApp,
+      "azuread:index/getServicePrincipal:getServicePrincipal",
+    ],
+  ])("looks up %s when the object id is missing", async (_what, admin, expected, token) => {
+    const args = validServerArgs();
+    args.administrators!.push(admin);
+    const { cloud } = await build(args);
+    expect(cloud.invokes.map((i) => i.token)).toContain(token);
+    expect(cloud.byType(T.admin).find((a) => a.inputs.principalName === admin.principalName)?.inputs.objectId).toBe(expected);
+  });
+
+  it.each([
+    ["a principal cannot be found in Entra", "unknownPrincipal", "administrators[nobody@contoso.com].principalName"],
+    ["a managed identity's client id is passed as its object id", "managedIdentityClientIdAsObjectId", "this is its client id"],
+  ])("creates no server when %s", (_what, program, message) => {
+    const outcome = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), program);
+    expect(outcome.errors.join("\n")).toContain(message);
+    expect(outcome.registered.map((r) => r.type)).not.toContain(T.server);
+    expect(outcome.registered.map((r) => r.type)).toContain("entra-postgres:index:EntraPostgresServer");
+  });
+
+  it("adds the deploying identity with the object id from the client configuration", async () => {
+    const args = validServerArgs();
+    args.deployerAdministrator = { principalName: "ci-deployer", principalType: "ServicePrincipal" };
+    const { cloud } = await build(args);
+    expect(cloud.byType(T.admin).find((a) => a.inputs.principalName === "ci-deployer")?.inputs).toMatchObject({
+      objectId: FAKE_DEPLOYER,
+      principalType: "ServicePrincipal",
+    });
+  });
+
+  it("names each administrator by object id or principal name, never by list position", async () => {
+    const { cloud } = await build(validServerArgs());
+    const names = cloud
+      .byType(T.admin)
+      .map((a) => a.name)
+      .sort();
+    expect(names).toEqual([`pg-orders-dev-admin-${IDS.alice}`, `pg-orders-dev-admin-${IDS.dbaGroup}`].sort());
+  });
+
+  it("registers the same administrators with the same inputs when the list is reordered", async () => {
+    const a = await build(validServerArgs());
+    const reversed = validServerArgs();
+    reversed.administrators!.reverse();
+    const b = await build(reversed);
+    const view = (c: MockCloud) =>
+      c
+        .byType(T.admin)
+        .map((r) => [r.name, r.inputs])
+        .sort();
+    expect(view(b.cloud)).toEqual(view(a.cloud));
+  });
+
+  it("adding an administrator adds one resource and leaves the others' inputs alone", async () => {
+    const before = await build(validServerArgs());
+    const args = validServerArgs();
+    args.administrators!.splice(1, 0, { principalName: "bob@contoso.com", principalType: "User", objectId: IDS.bob });
+    const after = await build(args);
+    const inputsByName = (c: MockCloud) => new Map(c.resources.map((r) => [r.name, JSON.stringify(r.inputs)]));
+    const b = inputsByName(before.cloud);
+    const added = [...inputsByName(after.cloud)].filter(([name, inputs]) => b.get(name) !== inputs);
+    expect(added.map(([name]) => name)).toEqual([`pg-orders-dev-admin-${IDS.bob}`]);
+  });
+});
+
+describe("EntraPostgresServer: one operation per server at a time", () => {
+  it("chains every child of the server: parameters, firewall rules, then administrators one by one", async () => {
+    const args = validServerArgs();
+    args.administrators!.push({ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.bob });
+    const { cloud } = await build(args);
+    const ordered = chain(cloud);
+    const children = cloud.resources.filter((r) => r.custom && r.type !== T.server);
+    expect(ordered).toHaveLength(children.length);
+    expect(ordered.map((r) => r.type)).toEqual([T.config, T.config, T.firewall, T.admin, T.admin, T.admin]);
+    expect(ordered.map((r) => shortName(r.urn))).toEqual(ordered.map((r) => r.name));
+  });
+});
+
+function isSecretValue(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270"
+  );
+}

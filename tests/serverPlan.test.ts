@@ -1,0 +1,259 @@
+import { InputError } from "../components/errors";
+import { EntraPostgresServer, EntraPostgresServerArgs } from "../components/EntraPostgresServer";
+import { SERVER_DEFAULTS, nameKey, planServer, validateServerArgs } from "../components/serverPlan";
+import { IDS, evaluate, validServerArgs } from "./support/fixtures";
+import * as pulumi from "@pulumi/pulumi";
+
+type Case = [description: string, change: (a: EntraPostgresServerArgs) => void, field: string];
+
+const nth = <T>(list: T[] | undefined, i: number): T => (list as T[])[i];
+
+/** Each case breaks one rule; the error must name the field. */
+const BAD_INPUTS: Case[] = [
+  ["server name too short", (a) => (a.serverName = "pg"), "serverName"],
+  ["server name too long", (a) => (a.serverName = "p".repeat(64)), "serverName"],
+  ["server name with underscore (the spec's unanchored pattern would let it through)", (a) => (a.serverName = "my_server"), "serverName"],
+  ["server name with upper case", (a) => (a.serverName = "PgOrders"), "serverName"],
+  ["server name ending in a hyphen", (a) => (a.serverName = "pg-orders-"), "serverName"],
+  ["empty resource group", (a) => (a.resourceGroupName = ""), "resourceGroupName"],
+  ["resource group of 91 characters", (a) => (a.resourceGroupName = "r".repeat(91)), "resourceGroupName"],
+  ["resource group with a slash", (a) => (a.resourceGroupName = "rg/data"), "resourceGroupName"],
+  ["location with spaces", (a) => (a.location = "West Europe"), "location"],
+  ["tenant id not a UUID", (a) => (a.tenantId = "contoso.onmicrosoft.com"), "tenantId"],
+  ["unknown PostgreSQL version", (a) => (a.version = "10"), "version"],
+  ["unknown SKU tier", (a) => (a.sku = { name: "Standard_D2ds_v5", tier: "Premium" }), "sku.tier"],
+  ["Burstable tier with a General Purpose size", (a) => (a.sku = { name: "Standard_D2ds_v5", tier: "Burstable" }), "sku.name"],
+  ["storage size not offered", (a) => (a.storage = { sizeGb: 100 }), "storage.sizeGb"],
+  ["backup retention below 7 days", (a) => (a.backup = { retentionDays: 3 }), "backup.retentionDays"],
+  ["backup retention above 35 days", (a) => (a.backup = { retentionDays: 36 }), "backup.retentionDays"],
+  ["unknown high-availability mode", (a) => (a.highAvailability = "Regional"), "highAvailability"],
+  [
+    "HA on Burstable",
+    (a) => ((a.sku = { name: "Standard_B1ms", tier: "Burstable" }), (a.highAvailability = "ZoneRedundant")),
+    "highAvailability",
+  ],
+  ["availability zone 4", (a) => (a.availabilityZone = "4"), "availabilityZone"],
+  ["no administrators", (a) => (a.administrators = []), "administrators"],
+  [
+    "duplicate administrator name",
+    (a) => a.administrators!.push({ principalName: "pg-dba", principalType: "Group", objectId: IDS.readers }),
+    "administrators[2].principalName",
+  ],
+  [
+    "duplicate administrator object id",
+    (a) => a.administrators!.push({ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.alice }),
+    "administrators[2].objectId",
+  ],
+  ["administrator object id not a UUID", (a) => (nth(a.administrators, 1).objectId = "alice"), "administrators[1].objectId"],
+  ["unknown principal type", (a) => (nth(a.administrators, 0).principalType = "Team" as never), "administrators[0].principalType"],
+  [
+    "managed-identity type spelled as ARM's",
+    (a) => (nth(a.administrators, 0).principalType = "Unknown" as never),
+    "administrators[0].principalType",
+  ],
+  ["user without a UPN", (a) => (nth(a.administrators, 1).principalName = "Alice Smith"), "administrators[1].principalName"],
+  ["empty principal name", (a) => (nth(a.administrators, 0).principalName = ""), "administrators[0].principalName"],
+  ["principal name over 63 bytes", (a) => (nth(a.administrators, 0).principalName = "ä".repeat(32)), "administrators[0].principalName"],
+  [
+    "service principal's client id given as its object id",
+    (a) =>
+      a.administrators!.push({
+        principalName: "ci-deployer",
+        principalType: "ServicePrincipal",
+        objectId: IDS.ciAppClient,
+        clientId: IDS.ciAppClient,
+      }),
+    "administrators[2].objectId",
+  ],
+  [
+    "managed identity with nothing to identify it",
+    (a) => a.administrators!.push({ principalName: "id-orders-api", principalType: "ManagedIdentity" }),
+    "administrators[2]",
+  ],
+  [
+    "managedIdentity on a user",
+    (a) => (nth(a.administrators, 1).managedIdentity = { principalId: IDS.bob }),
+    "administrators[1].managedIdentity",
+  ],
+  [
+    "password auth without a password",
+    (a) => (a.passwordAuth = { administratorLogin: "pgadmin", administratorPassword: "" }),
+    "passwordAuth.administratorPassword",
+  ],
+  [
+    "password auth with a plain-text password",
+    (a) => (a.passwordAuth = { administratorLogin: "pgadmin", administratorPassword: "hunter2hunter2" }),
+    "passwordAuth.administratorPassword",
+  ],
+  [
+    "reserved password administrator name",
+    (a) => (a.passwordAuth = { administratorLogin: "azure_pg_admin", administratorPassword: pulumi.secret("x") }),
+    "passwordAuth.administratorLogin",
+  ],
+  [
+    "firewall range backwards",
+    (a) => (a.network = { mode: "public", firewallRules: [{ name: "office", startIpAddress: "10.0.0.9", endIpAddress: "10.0.0.1" }] }),
+    "network.firewallRules[0].endIpAddress",
+  ],
+  [
+    "firewall rule opening every address",
+    (a) => (a.network = { mode: "public", firewallRules: [{ name: "all", startIpAddress: "0.0.0.0", endIpAddress: "255.255.255.255" }] }),
+    "network.firewallRules[0]",
+  ],
+  [
+    "firewall rule 0.0.0.0 (any Azure tenant)",
+    (a) => (a.network = { mode: "public", firewallRules: [{ name: "azure", startIpAddress: "0.0.0.0", endIpAddress: "0.0.0.0" }] }),
+    "network.firewallRules[0]",
+  ],
+  [
+    "firewall address not IPv4",
+    (a) => (a.network = { mode: "public", firewallRules: [{ name: "v6", startIpAddress: "2001:db8::1", endIpAddress: "2001:db8::2" }] }),
+    "network.firewallRules[0].startIpAddress",
+  ],
+  [
+    "firewall rule name with a space",
+    (a) =>
+      (a.network = {
+        mode: "public",
+        firewallRules: [{ name: "home office", startIpAddress: "203.0.113.1", endIpAddress: "203.0.113.1" }],
+      }),
+    "network.firewallRules[0].name",
+  ],
+  [
+    "two firewall rules with one name",
+    (a) =>
+      (a.network = {
+        mode: "public",
+        firewallRules: [
+          { name: "x", startIpAddress: "203.0.113.1", endIpAddress: "203.0.113.1" },
+          { name: "x", startIpAddress: "203.0.113.2", endIpAddress: "203.0.113.2" },
+        ],
+      }),
+    "network.firewallRules[1].name",
+  ],
+  [
+    "VNet mode with a VNet id instead of a subnet id",
+    (a) =>
+      (a.network = {
+        mode: "vnet",
+        delegatedSubnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet",
+        privateDnsZoneId:
+          "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/orders.postgres.database.azure.com",
+      }),
+    "network.delegatedSubnetId",
+  ],
+  [
+    "VNet mode with a DNS zone of the wrong name",
+    (a) =>
+      (a.network = {
+        mode: "vnet",
+        delegatedSubnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pg",
+        privateDnsZoneId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/contoso.internal",
+      }),
+    "network.privateDnsZoneId",
+  ],
+  ["unknown network mode", (a) => (a.network = { mode: "internet" } as never), "network.mode"],
+  [
+    "server parameter the component owns",
+    (a) => (a.serverParameters = { require_secure_transport: "OFF" }),
+    'serverParameters["require_secure_transport"]',
+  ],
+  ["tag name with a slash", (a) => (a.tags = { "cost/center": "42" }), 'tags["cost/center"]'],
+];
+
+describe("validateServerArgs", () => {
+  it("accepts the valid fixture", () => {
+    expect(validateServerArgs("pg-orders-dev", validServerArgs())).toEqual([]);
+  });
+
+  it.each(BAD_INPUTS)("rejects %s, naming the field", (_description, change, field) => {
+    const args = validServerArgs();
+    change(args);
+    const issues = validateServerArgs("pg-orders-dev", args);
+    expect(issues.map((i) => i.field)).toContain(field);
+    for (const issue of issues) expect(issue.allowed.length).toBeGreaterThan(10);
+  });
+
+  it("reports every problem at once", () => {
+    const args = validServerArgs();
+    args.serverName = "X";
+    args.version = "9";
+    args.administrators = [];
+    const error = (() => {
+      try {
+        planServer("c", args);
+      } catch (e) {
+        return e as InputError;
+      }
+      throw new Error("expected an InputError");
+    })();
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.issues.map((i) => i.field).sort()).toEqual(["administrators", "serverName", "version"]);
+    expect(error.message).toContain('serverName = "X"');
+  });
+
+  it("never echoes a plain-text password", () => {
+    const args = validServerArgs();
+    args.passwordAuth = { administratorLogin: "pgadmin", administratorPassword: "hunter2hunter2" };
+    expect(JSON.stringify(validateServerArgs("pg-orders-dev", args))).not.toContain("hunter2");
+  });
+});
+
+describe("bad input registers nothing", () => {
+  it.each(BAD_INPUTS)("%s: no resource, not even the component, is registered", async (_description, change, field) => {
+    const args = validServerArgs();
+    change(args);
+    const { cloud, error } = await evaluate(() => new EntraPostgresServer("pg-orders-dev", args));
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).issues.map((i) => i.field)).toContain(field);
+    expect(cloud.resources).toEqual([]);
+  });
+});
+
+describe("planServer", () => {
+  it("applies the documented defaults", () => {
+    const plan = planServer("pg-orders-dev", validServerArgs());
+    expect(plan.version).toBe(SERVER_DEFAULTS.version);
+    expect(plan.sku).toEqual(SERVER_DEFAULTS.sku);
+    expect(plan.storage).toEqual({ storageSizeGB: 128, autoGrow: "Enabled" });
+    expect(plan.backup).toEqual({ backupRetentionDays: 14, geoRedundantBackup: "Disabled" });
+    expect(plan.passwordAuth).toBe(false);
+    expect(plan.parameters).toEqual([
+      { name: "pgaadauth.enable_group_sync", value: "OFF" },
+      { name: "require_secure_transport", value: "ON" },
+    ]);
+  });
+
+  it("orders administrators by key, whatever the list order", () => {
+    const args = validServerArgs();
+    const reversed = validServerArgs();
+    reversed.administrators!.reverse();
+    const keys = (a: EntraPostgresServerArgs) => planServer("pg", a).administrators.map((x) => x.key);
+    expect(keys(reversed)).toEqual(keys(args));
+    expect(keys(args)).toEqual([IDS.dbaGroup, IDS.alice].sort());
+  });
+
+  it("adds the named opt-in firewall rules only when asked", () => {
+    const args = validServerArgs();
+    expect(planServer("pg", args).firewallRules.map((r) => r.name)).toEqual(["office"]);
+    args.network = { mode: "public", allowAllAddresses: true, allowAzureServices: true };
+    const rules = planServer("pg", args).firewallRules;
+    expect(rules).toContainEqual({ name: "AllowAll", startIpAddress: "0.0.0.0", endIpAddress: "255.255.255.255" });
+    expect(rules.find((r) => r.endIpAddress === "0.0.0.0")).toBeDefined();
+  });
+});
+
+describe("nameKey", () => {
+  it.each([
+    ["Data Readers", /^data-readers-[0-9a-f]{8}$/],
+    ["Zoë O'Brien@contoso.com", /^zoe-o-brien-contoso-com-[0-9a-f]{8}$/],
+    ["guest_fabrikam.com#EXT#@contoso.onmicrosoft.com", /^guest-fabrikam-com-ext-contoso[a-z-]{0,10}-[0-9a-f]{8}$/],
+    ["数据读者", /^[0-9a-f]{8}$/],
+  ])("%s becomes a resource-name-safe key", (name, pattern) => {
+    expect(nameKey(name)).toMatch(pattern);
+  });
+
+  it("keeps names that differ only in case or punctuation apart", () => {
+    expect(nameKey("Data Readers")).not.toBe(nameKey("data-readers"));
+  });
+});
