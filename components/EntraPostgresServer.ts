@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as azuread from "@pulumi/azuread";
 import { authorization, dbforpostgresql, network as azureNetwork } from "@pulumi/azure-native";
+import { lookupObjectId } from "./entraLookup";
 import { InputError } from "./errors";
 import { PrincipalType, armPrincipalType } from "./principals";
 import { PlannedAdministrator, planServer } from "./serverPlan";
@@ -311,7 +311,6 @@ function privateEndpoint(
 
 /** The administrator's object id: given, taken from the identity resource, or looked up in Entra. */
 function resolveObjectId(a: PlannedAdministrator, deployerObjectId: pulumi.Output<string>, parent: pulumi.Resource): pulumi.Output<string> {
-  const opts = { parent };
   const field = `administrators[${a.principalName}]`;
   if (a.isDeployer) return deployerObjectId;
   if (a.managedIdentity) {
@@ -349,38 +348,5 @@ function resolveObjectId(a: PlannedAdministrator, deployerObjectId: pulumi.Outpu
       return id.toLowerCase();
     });
   }
-  // Graph's own "not found" is terse and names no argument; say which administrator and what to check.
-  const notFound = (what: string) => (e: unknown) => {
-    throw new InputError("EntraPostgresServer", [
-      {
-        field: `${field}.principalName`,
-        value: a.principalName,
-        allowed: `${what} (lookup failed: ${e instanceof Error ? e.message : String(e)})`,
-      },
-    ]);
-  };
-  switch (a.principalType) {
-    case "User":
-      return pulumi.output(
-        azuread
-          .getUser({ userPrincipalName: a.principalName }, opts)
-          .then((r) => r.objectId, notFound("the UPN of a user in the tenant (guests: the #EXT# UPN), or set objectId")),
-      );
-    case "Group":
-      return pulumi.output(
-        azuread
-          .getGroup({ displayName: a.principalName, securityEnabled: true }, opts)
-          .then((r) => r.objectId, notFound("the display name of exactly one security group, or set objectId")),
-      );
-    case "ServicePrincipal":
-    case "ManagedIdentity":
-      return pulumi
-        .output(a.clientId)
-        .apply((clientId) =>
-          (clientId !== undefined
-            ? azuread.getServicePrincipal({ clientId }, opts)
-            : azuread.getServicePrincipal({ displayName: a.principalName }, opts)
-          ).then((r) => r.objectId, notFound("the display name (or clientId) of exactly one service principal, or set objectId")),
-        );
-  }
+  return lookupObjectId(a, `${field}.principalName`, "EntraPostgresServer", parent);
 }

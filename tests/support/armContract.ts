@@ -71,7 +71,8 @@ export class ArmContract {
     const template = ARM_PATHS[resource.type];
     if (!template) throw new Error(`no ARM contract for ${resource.type}`);
     const op = this.operation(template);
-    const inputs = resource.inputs;
+    // The engine hands the provider plaintext: secrets are only wrapped in state and on the wire to it.
+    const inputs = unwrapSecrets(resource.inputs) as Json;
     const pathParameters: Record<string, string> = {};
     for (const p of [{ name: "resourceGroupName" }, ...op.pathParams]) {
       const name = String(p.name);
@@ -178,6 +179,18 @@ export class ArmContract {
     }
     return out;
   }
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const o = value as Json;
+    if (o[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return unwrapSecrets(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
 }
 
 function refName(ref: string): string {

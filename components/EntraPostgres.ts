@@ -1,0 +1,214 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as postgresql from "@pulumi/postgresql";
+import { AccessEntryArgs, DatabaseArgs, EntraDatabaseAccess } from "./EntraDatabaseAccess";
+import { EntraPostgresServer, EntraPostgresServerArgs } from "./EntraPostgresServer";
+import { AccessPlan, buildAccessPlan, validateAccessInput } from "./accessPlan";
+import { lookupObjectId } from "./entraLookup";
+import { InputIssue, throwIfIssues } from "./errors";
+import { GuideAdministrator, LoginGuideEntry, loginGuide, renderLoginGuide } from "./loginGuide";
+import { validateServerArgs } from "./serverPlan";
+
+/** The identity that runs `pulumi up` and connects to PostgreSQL with its own Entra token. */
+export interface DeployerArgs {
+  /** Its login name: a user's UPN, or a service principal's or managed identity's display name. */
+  principalName: string;
+  /** "User" | "ServicePrincipal" | "ManagedIdentity". */
+  principalType: "User" | "ServicePrincipal" | "ManagedIdentity";
+  /** Public IPv4 address the deployment connects from; adds a firewall rule named "deployer". Public network mode only. */
+  ipAddress?: string;
+}
+
+/** A server made elsewhere, whose Entra administrators (the deployer among them) already exist. */
+export interface ExistingServerArgs {
+  /** Host name, e.g. `<server>.postgres.database.azure.com`. */
+  fqdn: pulumi.Input<string>;
+  /** Entra tenant of the server. Default: the provider's ambient Azure identity's tenant. */
+  tenantId?: pulumi.Input<string>;
+  /** Whether `pgaadauth.enable_group_sync` is on there. Default false. */
+  groupSync?: boolean;
+  /** The server's Entra administrators; they get no role from us, only grants, and appear in the login guide. */
+  administrators: GuideAdministrator[];
+  /** Resources to wait for before connecting (e.g. a firewall rule made elsewhere). */
+  dependsOn?: pulumi.Resource[];
+}
+
+export interface EntraPostgresArgs {
+  /** A new server to create (EntraPostgresServer's arguments). Exactly one of server and existingServer. */
+  server?: Omit<EntraPostgresServerArgs, "deployerAdministrator">;
+  /** An existing server to grant on instead of creating one. */
+  existingServer?: ExistingServerArgs;
+  /** Who runs `pulumi up`. On a new server it is declared an administrator; on an existing one it must be one. */
+  deployer: DeployerArgs;
+  /** Databases to create, each owned by a NOLOGIN owner role. At least one. */
+  databases: DatabaseArgs[];
+  /**
+   * Principals and their grants. Administrators are recognised by name and only granted to. A missing
+   * `principal.objectId` is looked up in Entra.
+   */
+  access?: AccessEntryArgs[];
+  /** Keep PUBLIC from creating objects in schema public. Default true. */
+  revokePublicCreate?: boolean;
+}
+
+export const ENTRA_POSTGRES_TYPE = "entra-postgres:index:EntraPostgres";
+
+/**
+ * Everything for a password-free PostgreSQL in one component: the Entra-only server and its
+ * administrators (or an existing server), a postgresql provider that logs in as the deployer with its
+ * own token, the databases, roles and grants, and a login guide for every principal.
+ */
+export class EntraPostgres extends pulumi.ComponentResource {
+  /** The server component, when this component created the server. */
+  readonly server?: EntraPostgresServer;
+  readonly provider: postgresql.Provider;
+  readonly access: EntraDatabaseAccess;
+  readonly fqdn: pulumi.Output<string>;
+  readonly plan: AccessPlan;
+  /** One entry per principal: username, host, databases, psql command, URI, notes. No secrets. */
+  readonly loginGuide: pulumi.Output<LoginGuideEntry[]>;
+  /** The same guide as Markdown. */
+  readonly loginGuideMarkdown: pulumi.Output<string>;
+
+  constructor(name: string, args: EntraPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { administrators, access } = validateAll(name, args);
+    const plan = buildAccessPlan({ ...args, access });
+    super(ENTRA_POSTGRES_TYPE, name, {}, opts);
+
+    const groupSync = args.server ? (args.server.groupSync ?? false) : (args.existingServer!.groupSync ?? false);
+    let fqdn: pulumi.Output<string>;
+    let tenantId: pulumi.Input<string> | undefined;
+    let ready: pulumi.Resource[];
+    if (args.server) {
+      const server = new EntraPostgresServer(name, withDeployer(args.server, args.deployer), { parent: this });
+      this.server = server;
+      fqdn = server.fqdn;
+      tenantId = server.tenantId;
+      ready = [server.ready];
+    } else {
+      const existing = args.existingServer!;
+      fqdn = pulumi.output(existing.fqdn);
+      tenantId = existing.tenantId;
+      ready = existing.dependsOn ?? [];
+    }
+
+    // Logs in as the deployer with a token from the ambient Azure identity; waits for the whole
+    // server chain (firewall rule and administrators included) before its first connection.
+    this.provider = new postgresql.Provider(
+      `${name}-pg`,
+      {
+        host: fqdn,
+        port: 5432,
+        database: "postgres",
+        username: args.deployer.principalName,
+        azureIdentityAuth: true,
+        azureTenantId: tenantId,
+        sslmode: "require",
+        superuser: false,
+      },
+      { parent: this, dependsOn: ready },
+    );
+
+    const resolved = access.map((entry) =>
+      entry.administrator || entry.principal.objectId !== undefined
+        ? entry
+        : {
+            ...entry,
+            principal: {
+              ...entry.principal,
+              objectId: lookupObjectId(
+                { principalName: entry.principal.name, principalType: entry.principal.type },
+                `access[${entry.principal.name}].principal.objectId`,
+                "EntraPostgres",
+                this,
+              ),
+            },
+          },
+    );
+    this.access = new EntraDatabaseAccess(
+      name,
+      { provider: this.provider, databases: args.databases, access: resolved, revokePublicCreate: args.revokePublicCreate },
+      { parent: this },
+    );
+    this.plan = plan;
+    this.fqdn = fqdn;
+    this.loginGuide = fqdn.apply((host) => loginGuide(plan, { host, groupSync }, administrators));
+    this.loginGuideMarkdown = this.loginGuide.apply(renderLoginGuide);
+    this.registerOutputs({ fqdn: this.fqdn, loginGuide: this.loginGuide });
+  }
+}
+
+function withDeployer(server: Omit<EntraPostgresServerArgs, "deployerAdministrator">, deployer: DeployerArgs): EntraPostgresServerArgs {
+  const network = server.network ?? { mode: "public" as const, firewallRules: [] };
+  const withRule =
+    deployer.ipAddress && network.mode === "public"
+      ? {
+          ...network,
+          firewallRules: [
+            ...(network.firewallRules ?? []),
+            { name: "deployer", startIpAddress: deployer.ipAddress, endIpAddress: deployer.ipAddress },
+          ],
+        }
+      : network;
+  return {
+    ...server,
+    network: withRule,
+    deployerAdministrator: { principalName: deployer.principalName, principalType: deployer.principalType },
+  };
+}
+
+/** Every check of every part, before anything registers; one error with all problems. */
+function validateAll(name: string, args: EntraPostgresArgs): { administrators: GuideAdministrator[]; access: AccessEntryArgs[] } {
+  const issues: InputIssue[] = [];
+  const add = (field: string, value: unknown, allowed: string) => issues.push({ field, value, allowed });
+  if (!args || typeof args !== "object") {
+    throwIfIssues("EntraPostgres", [
+      { field: "args", value: args, allowed: "an object with server or existingServer, deployer and databases" },
+    ]);
+  }
+  if ((args.server === undefined) === (args.existingServer === undefined)) {
+    add("server / existingServer", "(both or neither)", "exactly one: server to create one, existingServer to use one");
+  }
+  const d = args.deployer;
+  if (!d || typeof d.principalName !== "string" || d.principalName.length === 0) {
+    add("deployer.principalName", d?.principalName, "the deploying identity's login name (UPN or display name)");
+  }
+  if (d && !["User", "ServicePrincipal", "ManagedIdentity"].includes(d.principalType)) {
+    add("deployer.principalType", d.principalType, "one of User, ServicePrincipal, ManagedIdentity");
+  }
+  if (d?.ipAddress !== undefined && args.server?.network !== undefined && args.server.network.mode !== "public") {
+    add(
+      "deployer.ipAddress",
+      d.ipAddress,
+      "unset unless network.mode is public: in VNet and private-endpoint modes, deploy from inside the network",
+    );
+  }
+
+  let administrators: GuideAdministrator[] = [];
+  if (args.server) {
+    const serverIssues = validateServerArgs(name, withDeployer(args.server, d ?? { principalName: "", principalType: "User" }));
+    issues.push(
+      ...serverIssues.map((i) => ({
+        ...i,
+        field: i.field.startsWith("deployerAdministrator") ? i.field.replace("deployerAdministrator", "deployer") : `server.${i.field}`,
+      })),
+    );
+    administrators = [
+      ...(args.server.administrators ?? []).map((a) => ({ principalName: a.principalName, principalType: a.principalType })),
+    ];
+    if (d) administrators.push({ principalName: d.principalName, principalType: d.principalType });
+  } else if (args.existingServer) {
+    administrators = args.existingServer.administrators ?? [];
+    if (d && !administrators.some((a) => a.principalName === d.principalName)) {
+      add(
+        "deployer.principalName",
+        d.principalName,
+        "one of existingServer.administrators: the provider connects as the deployer, who must be an administrator",
+      );
+    }
+  }
+  const adminNames = new Set(administrators.map((a) => a.principalName));
+  const access = (args.access ?? []).map((e) => (e?.principal && adminNames.has(e.principal.name) ? { ...e, administrator: true } : e));
+  issues.push(...validateAccessInput({ ...args, access }, { objectIdsLookedUp: true }));
+  throwIfIssues("EntraPostgres", issues);
+  return { administrators, access };
+}

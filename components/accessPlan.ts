@@ -1,0 +1,423 @@
+/**
+ * Grant planning for EntraDatabaseAccess: which roles, labels, grants, default privileges and
+ * memberships give each Entra principal exactly what its preset allows. Plain functions, no Pulumi
+ * runtime: the result is data that the component wires into @pulumi/postgresql resources and that
+ * the login guide and the real-PostgreSQL tests read.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { InputIssue, throwIfIssues } from "./errors";
+import { PRINCIPAL_TYPES, PrincipalType, isUuid, labelPrincipalType, roleNameProblem } from "./principals";
+import { nameKey } from "./serverPlan";
+import type { AccessEntryArgs, AccessInput, DatabaseArgs } from "./EntraDatabaseAccess";
+
+export const PRESETS = ["read", "readWrite", "owner"] as const;
+export type Preset = (typeof PRESETS)[number];
+
+/** Privileges PostgreSQL accepts per object kind, as the provider's Grant takes them. */
+export const PRIVILEGES = {
+  database: ["CONNECT", "CREATE", "TEMPORARY"],
+  schema: ["USAGE", "CREATE"],
+  table: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+  sequence: ["USAGE", "SELECT", "UPDATE"],
+  function: ["EXECUTE"],
+} as const;
+export type ObjectKind = keyof typeof PRIVILEGES;
+
+/** What a grant of explicit privileges may name; every list given must be non-empty. */
+export interface ExplicitPrivileges {
+  database?: string[];
+  schema?: string[];
+  table?: string[];
+  sequence?: string[];
+  function?: string[];
+}
+
+/**
+ * The presets, least privilege first. `owner` is membership in the database's owner role (full DDL on
+ * what that role owns); the others are grants on the schemas named, plus default privileges so objects
+ * the owner roles create later are covered without another `pulumi up`.
+ */
+const PRESET_PRIVILEGES: Record<Exclude<Preset, "owner">, Required<Omit<ExplicitPrivileges, "function">> & { function: string[] }> = {
+  read: { database: ["CONNECT"], schema: ["USAGE"], table: ["SELECT"], sequence: ["SELECT"], function: [] },
+  readWrite: {
+    database: ["CONNECT"],
+    schema: ["USAGE"],
+    table: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+    sequence: ["USAGE", "SELECT", "UPDATE"],
+    function: ["EXECUTE"],
+  },
+};
+
+/** Databases PostgreSQL or Azure keep for themselves. */
+const RESERVED_DATABASES = ["postgres", "template0", "template1", "azure_maintenance", "azure_sys"];
+/** Roles that exist on every Azure server and must never be created, altered or granted to by us. */
+const RESERVED_ROLES = ["public", "azuresu", "azure_pg_admin", "azure_superuser", "replication", "localadmin"];
+
+export interface PlannedRole {
+  /** Resource-name key: a slug and hash of the name. */
+  key: string;
+  name: string;
+  objectId: pulumi.Input<string>;
+  principalType: PrincipalType;
+  /** True when Azure made the role (a server administrator): grant to it, never create or label it. */
+  administrator: boolean;
+}
+
+export interface PlannedDatabase {
+  name: string;
+  key: string;
+  /** NOLOGIN role that owns the database and its schemas; all Entra administrators are its members. */
+  owner: string;
+  /** Schemas to grant on; those other than `public` are created, owned by `owner`. */
+  schemas: string[];
+  /** Roles whose future objects get default privileges: the owner plus any named. */
+  objectOwners: string[];
+}
+
+export interface PlannedGrant {
+  key: string;
+  role: string;
+  database: string;
+  schema?: string;
+  objectType: ObjectKind;
+  privileges: string[];
+}
+
+export interface PlannedDefaultPrivileges {
+  key: string;
+  role: string;
+  database: string;
+  schema: string;
+  owner: string;
+  objectType: "table" | "sequence" | "function";
+  privileges: string[];
+}
+
+export interface PlannedMembership {
+  key: string;
+  /** The member. */
+  role: string;
+  /** The role granted to it. */
+  grantRole: string;
+  withAdminOption: boolean;
+}
+
+/** What one principal may do in one database, for the login guide. */
+export interface PlannedAccess {
+  role: string;
+  database: string;
+  schemas: string[];
+  preset: Preset | "custom";
+}
+
+export interface AccessPlan {
+  databases: PlannedDatabase[];
+  /** Principals, sorted by name. Administrators are listed but get no Role resource. */
+  principals: PlannedRole[];
+  grants: PlannedGrant[];
+  defaultPrivileges: PlannedDefaultPrivileges[];
+  memberships: PlannedMembership[];
+  access: PlannedAccess[];
+  /** Role that administrators' membership in each owner role goes to (`azure_pg_admin` on Azure). */
+  administratorsRole: string;
+}
+
+export const ACCESS_DEFAULTS = {
+  schemas: ["public"] as string[],
+  administratorsRole: "azure_pg_admin",
+  revokePublicCreate: true,
+} as const;
+
+export function ownerRoleName(database: string): string {
+  return `${database}_owner`;
+}
+
+export interface AccessValidationOptions {
+  /** The caller looks up missing object ids in Entra (EntraPostgres does), so they may be absent. */
+  objectIdsLookedUp?: boolean;
+}
+
+/** Validates the input and returns the plan, or throws one InputError listing every problem. */
+export function planAccess(input: AccessInput, options: AccessValidationOptions = {}, component = "EntraDatabaseAccess"): AccessPlan {
+  throwIfIssues(component, validateAccessInput(input, options));
+  return buildAccessPlan(input);
+}
+
+type Add = (field: string, value: unknown, allowed: string) => void;
+
+/** All problems with the input; empty when it is usable. */
+export function validateAccessInput(args: AccessInput, options: AccessValidationOptions = {}): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const add: Add = (field, value, allowed) => issues.push({ field, value, allowed });
+  if (!args || typeof args !== "object") {
+    add("args", args, "an object with databases and access");
+    return issues;
+  }
+
+  const databases = new Map<string, DatabaseArgs>();
+  (args.databases ?? []).forEach((db, i) => validateDatabase(db, `databases[${i}]`, databases, add));
+  if ((args.databases ?? []).length === 0) add("databases", args.databases, "at least one database to grant on");
+
+  const principals = new Map<string, string>();
+  if (args.access !== undefined && !Array.isArray(args.access)) add("access", args.access, "a list of access entries");
+  else (args.access ?? []).forEach((entry, i) => validateEntry(entry, `access[${i}]`, databases, principals, options, add));
+  return issues;
+}
+
+function identifierProblem(name: unknown): string | undefined {
+  if (typeof name !== "string") return "a name";
+  return roleNameProblem(name);
+}
+
+function validateDatabase(db: DatabaseArgs, f: string, seen: Map<string, DatabaseArgs>, add: Add): void {
+  if (!db || typeof db !== "object") return add(f, db, "an object with a name");
+  const problem = identifierProblem(db.name);
+  if (problem) add(`${f}.name`, db.name, problem);
+  else if (RESERVED_DATABASES.includes(db.name.toLowerCase()))
+    add(`${f}.name`, db.name, `a database other than ${RESERVED_DATABASES.join(", ")}`);
+  else if (seen.has(db.name)) add(`${f}.name`, db.name, "a database listed once");
+  else seen.set(db.name, db);
+  if (db.owner !== undefined) {
+    const ownerProblem = identifierProblem(db.owner);
+    if (ownerProblem) add(`${f}.owner`, db.owner, ownerProblem);
+    else if (RESERVED_ROLES.includes(db.owner.toLowerCase()) || db.owner.startsWith("pg_"))
+      add(`${f}.owner`, db.owner, "a role of ours, not one Azure or PostgreSQL reserves");
+  } else if (typeof db.name === "string" && !problem && roleNameProblem(ownerRoleName(db.name))) {
+    add(`${f}.owner`, undefined, `a shorter owner role name: the default ${JSON.stringify(ownerRoleName(db.name))} is over 63 bytes`);
+  }
+  const schemas = db.schemas ?? ACCESS_DEFAULTS.schemas;
+  if (!Array.isArray(schemas) || schemas.length === 0)
+    add(`${f}.schemas`, db.schemas, 'a non-empty list of schema names (default ["public"])');
+  else {
+    const seenSchemas = new Set<string>();
+    schemas.forEach((s, j) => {
+      const sp = identifierProblem(s);
+      if (sp) add(`${f}.schemas[${j}]`, s, sp);
+      else if (s.startsWith("pg_") || s === "information_schema") add(`${f}.schemas[${j}]`, s, "a schema of ours, not a system schema");
+      else if (seenSchemas.has(s)) add(`${f}.schemas[${j}]`, s, "a schema listed once");
+      seenSchemas.add(String(s));
+    });
+  }
+  (db.objectOwners ?? []).forEach((o, j) => {
+    const op = identifierProblem(o);
+    if (op) add(`${f}.objectOwners[${j}]`, o, op);
+  });
+}
+
+function validateEntry(
+  entry: AccessEntryArgs,
+  f: string,
+  databases: Map<string, DatabaseArgs>,
+  principals: Map<string, string>,
+  options: AccessValidationOptions,
+  add: Add,
+): void {
+  if (!entry || typeof entry !== "object" || !entry.principal) return add(f, entry, "an object with principal and grants");
+  const p = entry.principal;
+  const problem = identifierProblem(p.name);
+  if (problem) add(`${f}.principal.name`, p.name, problem);
+  else if (RESERVED_ROLES.includes(p.name.toLowerCase()) || p.name.startsWith("pg_")) {
+    add(`${f}.principal.name`, p.name, "an Entra principal's name, not a role Azure or PostgreSQL reserves");
+  } else {
+    const lower = p.name.toLowerCase();
+    if (principals.has(lower))
+      add(`${f}.principal.name`, p.name, `a principal listed once (it is also ${principals.get(lower)}); put all its grants in one entry`);
+    principals.set(lower, f);
+  }
+  if (!(PRINCIPAL_TYPES as readonly string[]).includes(p.type)) add(`${f}.principal.type`, p.type, `one of ${PRINCIPAL_TYPES.join(", ")}`);
+  if (p.type === "User" && typeof p.name === "string" && !p.name.includes("@")) {
+    add(`${f}.principal.name`, p.name, "a user principal name (UPN) such as alice@contoso.com");
+  }
+  if (!entry.administrator) {
+    if (p.objectId === undefined && !options.objectIdsLookedUp)
+      add(`${f}.principal.objectId`, undefined, "the principal's object id (UUID); the pgaadauth label needs it");
+    else if (typeof p.objectId === "string" && !isUuid(p.objectId))
+      add(`${f}.principal.objectId`, p.objectId, "the principal's object id (UUID)");
+  }
+
+  if (!Array.isArray(entry.grants) || entry.grants.length === 0) {
+    return add(`${f}.grants`, entry.grants, "at least one grant: { database, preset } or { database, privileges }");
+  }
+  const seen = new Map<string, string>();
+  entry.grants.forEach((g, j) => {
+    const gf = `${f}.grants[${j}]`;
+    const db = databases.get(g.database);
+    if (!db) return add(`${gf}.database`, g.database, `one of the databases declared: ${[...databases.keys()].join(", ") || "(none)"}`);
+    const schemas = g.schemas ?? db.schemas ?? ACCESS_DEFAULTS.schemas;
+    const declared = db.schemas ?? ACCESS_DEFAULTS.schemas;
+    schemas.forEach((s, k) => {
+      if (!declared.includes(s)) add(`${gf}.schemas[${k}]`, s, `a schema declared on database ${g.database}: ${declared.join(", ")}`);
+    });
+    if (g.preset !== undefined && g.privileges !== undefined)
+      add(gf, "(preset and privileges)", "either a preset or explicit privileges, not both");
+    else if (g.preset === undefined && g.privileges === undefined)
+      add(gf, "(neither preset nor privileges)", `a preset (${PRESETS.join(", ")}) or explicit privileges`);
+    else if (g.preset !== undefined && !(PRESETS as readonly string[]).includes(g.preset))
+      add(`${gf}.preset`, g.preset, `one of ${PRESETS.join(", ")}`);
+    else if (g.privileges !== undefined) validatePrivileges(g.privileges, `${gf}.privileges`, add);
+    const what = g.preset ?? JSON.stringify(g.privileges);
+    for (const s of g.preset === "owner" ? ["*"] : schemas) {
+      const key = `${g.database}\u0000${s}`;
+      const before = seen.get(key);
+      if (before !== undefined && before !== what) {
+        add(
+          `${gf}`,
+          what,
+          `one set of privileges per database and schema: ${g.database}${s === "*" ? "" : `.${s}`} is already granted ${before}`,
+        );
+      }
+      seen.set(key, what);
+    }
+  });
+  // owner already covers every schema; another preset beside it on the same database is a contradiction.
+  const owned = entry.grants.filter((g) => g.preset === "owner").map((g) => g.database);
+  entry.grants.forEach((g, j) => {
+    if (g.preset !== "owner" && owned.includes(g.database)) {
+      add(
+        `${f}.grants[${j}]`,
+        g.preset ?? "(privileges)",
+        `nothing beside preset owner on database ${g.database}: owner already includes it`,
+      );
+    }
+  });
+}
+
+function validatePrivileges(privileges: ExplicitPrivileges, f: string, add: Add): void {
+  const kinds = Object.keys(privileges);
+  if (kinds.length === 0) return add(f, privileges, `at least one of ${Object.keys(PRIVILEGES).join(", ")} with a non-empty list`);
+  for (const kind of kinds) {
+    const allowed = (PRIVILEGES as Record<string, readonly string[]>)[kind];
+    const list = (privileges as Record<string, unknown>)[kind];
+    if (!allowed) {
+      add(`${f}.${kind}`, list, `one of the object kinds ${Object.keys(PRIVILEGES).join(", ")}`);
+    } else if (!Array.isArray(list) || list.length === 0) {
+      add(`${f}.${kind}`, list, `a non-empty list from ${allowed.join(", ")}; leave the kind out to grant nothing on it`);
+    } else {
+      for (const priv of list) {
+        if (!allowed.includes(String(priv).toUpperCase())) add(`${f}.${kind}`, priv, `privileges from ${allowed.join(", ")}`);
+      }
+    }
+  }
+}
+
+function normalise(list: readonly string[]): string[] {
+  return [...new Set(list.map((p) => p.toUpperCase()))].sort();
+}
+
+/** The plan for input that validateAccessInput accepted. */
+export function buildAccessPlan(args: AccessInput): AccessPlan {
+  const administratorsRole = args.administratorsRole ?? ACCESS_DEFAULTS.administratorsRole;
+  const databases: PlannedDatabase[] = args.databases.map((db) => {
+    const owner = db.owner ?? ownerRoleName(db.name);
+    return {
+      name: db.name,
+      key: nameKey(db.name),
+      owner,
+      schemas: [...(db.schemas ?? ACCESS_DEFAULTS.schemas)].sort(),
+      objectOwners: [...new Set([owner, ...(db.objectOwners ?? [])])].sort(),
+    };
+  });
+  const dbByName = new Map(databases.map((d) => [d.name, d]));
+
+  const entries = args.access ?? [];
+  const principals: PlannedRole[] = entries
+    .map((e) => ({
+      key: nameKey(e.principal.name),
+      name: e.principal.name,
+      objectId:
+        typeof e.principal.objectId === "string" ? e.principal.objectId.toLowerCase() : (e.principal.objectId as pulumi.Input<string>),
+      principalType: e.principal.type,
+      administrator: e.administrator === true,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+
+  const grants: PlannedGrant[] = [];
+  const defaults: PlannedDefaultPrivileges[] = [];
+  const memberships: PlannedMembership[] = [];
+  const access: PlannedAccess[] = [];
+
+  // Every administrator may act as every owner role, so any of them can manage grants on what the
+  // owner owns, whichever administrator created it (see the README: "Who owns the databases").
+  for (const db of databases) {
+    memberships.push({
+      key: `${db.key}-owner-${nameKey(administratorsRole)}`,
+      role: administratorsRole,
+      grantRole: db.owner,
+      withAdminOption: true,
+    });
+    if (args.revokePublicCreate ?? ACCESS_DEFAULTS.revokePublicCreate) {
+      if (db.schemas.includes("public")) {
+        // The provider's Grant revokes what it does not list: PUBLIC keeps USAGE on public, loses CREATE.
+        grants.push({
+          key: `${db.key}-public-public-schema`,
+          role: "public",
+          database: db.name,
+          schema: "public",
+          objectType: "schema",
+          privileges: ["USAGE"],
+        });
+      }
+    }
+  }
+
+  for (const entry of [...entries].sort((a, b) => a.principal.name.localeCompare(b.principal.name))) {
+    const role = entry.principal.name;
+    const pkey = nameKey(role);
+    // Fold the entry's grants into one privilege set per database and schema.
+    const perDb = new Map<string, { owner: boolean; schemas: Map<string, ExplicitPrivileges>; preset: Preset | "custom" }>();
+    for (const g of entry.grants) {
+      const db = dbByName.get(g.database)!;
+      const slot = perDb.get(db.name) ?? { owner: false, schemas: new Map(), preset: g.preset ?? "custom" };
+      perDb.set(db.name, slot);
+      if (g.preset === "owner") {
+        slot.owner = true;
+        slot.preset = "owner";
+        continue;
+      }
+      const privileges: ExplicitPrivileges = g.preset ? PRESET_PRIVILEGES[g.preset] : g.privileges!;
+      for (const s of g.schemas ?? db.schemas) slot.schemas.set(s, privileges);
+    }
+
+    for (const [dbName, slot] of perDb) {
+      const db = dbByName.get(dbName)!;
+      if (slot.owner) {
+        memberships.push({ key: `${db.key}-owner-${pkey}`, role, grantRole: db.owner, withAdminOption: false });
+        access.push({ role, database: dbName, schemas: db.schemas, preset: "owner" });
+        continue;
+      }
+      const databasePrivs = normalise([...slot.schemas.values()].flatMap((p) => p.database ?? []));
+      if (databasePrivs.length > 0) {
+        grants.push({ key: `${db.key}-${pkey}-database`, role, database: dbName, objectType: "database", privileges: databasePrivs });
+      }
+      for (const [schema, privs] of [...slot.schemas].sort(([a], [b]) => a.localeCompare(b))) {
+        const skey = `${db.key}-${nameKey(schema)}-${pkey}`;
+        for (const kind of ["schema", "table", "sequence", "function"] as const) {
+          const list = normalise(privs[kind] ?? []);
+          if (list.length === 0) continue;
+          grants.push({ key: `${skey}-${kind}`, role, database: dbName, schema, objectType: kind, privileges: list });
+          if (kind === "schema") continue;
+          for (const owner of db.objectOwners) {
+            if (owner === role) continue;
+            defaults.push({
+              key: `${skey}-${kind}-by-${nameKey(owner)}`,
+              role,
+              database: dbName,
+              schema,
+              owner,
+              objectType: kind,
+              privileges: list,
+            });
+          }
+        }
+      }
+      access.push({ role, database: dbName, schemas: [...slot.schemas.keys()].sort(), preset: slot.preset });
+    }
+  }
+
+  return { databases, principals, grants, defaultPrivileges: defaults, memberships, access, administratorsRole };
+}
+
+/** The `pgaadauth` security label Azure stores for a mapped role (see azure-entra-facts.md). */
+export function pgaadauthLabel(objectId: string, type: PrincipalType, admin = false): string {
+  return `aadauth,oid=${objectId.toLowerCase()},type=${labelPrincipalType(type)}${admin ? ",admin" : ""}`;
+}

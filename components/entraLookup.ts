@@ -1,0 +1,51 @@
+/** Finding an Entra principal's object id with @pulumi/azuread, with errors that name the argument. */
+import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
+import { InputError } from "./errors";
+import { PrincipalType } from "./principals";
+
+export interface PrincipalToLookUp {
+  principalName: string;
+  principalType: PrincipalType;
+  /** For service principals and managed identities: look up by application (client) id instead of name. */
+  clientId?: pulumi.Input<string>;
+}
+
+/**
+ * The principal's object id from Microsoft Graph: a user by UPN, a group by display name (security
+ * groups only), a service principal or managed identity by client id or display name. Needs
+ * directory read permission for the deploying identity.
+ */
+export function lookupObjectId(p: PrincipalToLookUp, field: string, component: string, parent: pulumi.Resource): pulumi.Output<string> {
+  const opts = { parent };
+  // Graph's own "not found" is terse and names no argument; say which principal and what to check.
+  const notFound = (what: string) => (e: unknown) => {
+    throw new InputError(component, [
+      { field, value: p.principalName, allowed: `${what} (lookup failed: ${e instanceof Error ? e.message : String(e)})` },
+    ]);
+  };
+  switch (p.principalType) {
+    case "User":
+      return pulumi.output(
+        azuread
+          .getUser({ userPrincipalName: p.principalName }, opts)
+          .then((r) => r.objectId, notFound("the UPN of a user in the tenant (guests: the #EXT# UPN), or set objectId")),
+      );
+    case "Group":
+      return pulumi.output(
+        azuread
+          .getGroup({ displayName: p.principalName, securityEnabled: true }, opts)
+          .then((r) => r.objectId, notFound("the display name of exactly one security group, or set objectId")),
+      );
+    case "ServicePrincipal":
+    case "ManagedIdentity":
+      return pulumi
+        .output(p.clientId)
+        .apply((clientId) =>
+          (clientId !== undefined
+            ? azuread.getServicePrincipal({ clientId }, opts)
+            : azuread.getServicePrincipal({ displayName: p.principalName }, opts)
+          ).then((r) => r.objectId, notFound("the display name (or clientId) of exactly one service principal, or set objectId")),
+        );
+  }
+}

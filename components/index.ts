@@ -1,0 +1,13 @@
+/** Public surface of the package: the components, their argument types and the pure planners. */
+export * from "./EntraPostgres";
+export * from "./EntraPostgresServer";
+export * from "./EntraDatabaseAccess";
+export { InputError } from "./errors";
+export type { InputIssue } from "./errors";
+export { PRINCIPAL_TYPES, armPrincipalType, labelPrincipalType } from "./principals";
+export type { PrincipalType } from "./principals";
+export { PRESETS, planAccess, pgaadauthLabel } from "./accessPlan";
+export type { Preset, AccessPlan, ExplicitPrivileges } from "./accessPlan";
+export { SERVER_DEFAULTS, planServer } from "./serverPlan";
+export { loginGuide, renderLoginGuide } from "./loginGuide";
+export type { LoginGuideEntry, LoginServerSettings } from "./loginGuide";

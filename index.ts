@@ -1,0 +1,33 @@
+/**
+ * An environment stack: one Entra-only PostgreSQL server with its administrators, databases, roles,
+ * grants and login guide, all from stack config (see Pulumi.dev.yaml and the README's config reference).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AccessEntryArgs, AdministratorArgs, DatabaseArgs, DeployerArgs, EntraPostgres, FirewallRuleArgs } from "./components";
+
+const config = new pulumi.Config();
+
+const postgres = new EntraPostgres("orders", {
+  server: {
+    resourceGroupName: config.require("resourceGroupName"),
+    location: config.get("location"),
+    serverName: config.get("serverName"),
+    version: config.get("version"),
+    sku: config.getObject<{ name: string; tier: string }>("sku"),
+    highAvailability: config.get("highAvailability"),
+    backup: { retentionDays: config.getNumber("backupRetentionDays"), geoRedundant: config.getBoolean("geoRedundantBackup") },
+    groupSync: config.getBoolean("groupSync"),
+    administrators: config.getObject<AdministratorArgs[]>("administrators") ?? [],
+    network: { mode: "public", firewallRules: config.getObject<FirewallRuleArgs[]>("firewallRules") ?? [] },
+    tags: config.getObject<Record<string, string>>("tags"),
+  },
+  deployer: config.requireObject<DeployerArgs>("deployer"),
+  databases: config.requireObject<DatabaseArgs[]>("databases"),
+  access: config.getObject<AccessEntryArgs[]>("access") ?? [],
+});
+
+export const fqdn = postgres.fqdn;
+export const serverId = postgres.server?.serverId;
+export const administrators = postgres.server?.administrators;
+export const loginGuide = postgres.loginGuide;
+export const loginGuideMarkdown = postgres.loginGuideMarkdown;
