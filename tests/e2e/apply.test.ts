@@ -1,0 +1,390 @@
+/**
+ * Self-check of the provider translator (tests/e2e/apply) on a throwaway PostgreSQL 15: the SQL it
+ * issues must leave the catalogues the way the real @pulumi/postgresql provider would. Assertions
+ * read catalogues (pg_roles, has_*_privilege, pg_default_acl, aclexplode), not statement text.
+ * Admins are like Azure's Entra administrators: CREATEROLE CREATEDB members of azure_pg_admin, not
+ * superusers. SecurityLabel is not exercised here (needs the pgaadauth stand-in's label provider).
+ * The tests share one cluster and run in order.
+ */
+import { startLocalCluster, type LocalCluster } from "./apply/localCluster";
+import { quoteIdent as qi } from "./apply/helpers";
+import { ApplyError, applyResources, destroyResources, type ApplyReport, type RegisteredResource } from "./apply/translator";
+
+const T = {
+  role: "postgresql:index/role:Role",
+  database: "postgresql:index/database:Database",
+  schema: "postgresql:index/schema:Schema",
+  grant: "postgresql:index/grant:Grant",
+  defaultPrivileges: "postgresql:index/defaultPrivileges:DefaultPrivileges",
+  grantRole: "postgresql:index/grantRole:GrantRole",
+  extension: "postgresql:index/extension:Extension",
+};
+const res = (type: string, name: string, inputs: Record<string, unknown>, ignoreChanges?: string[]): RegisteredResource => ({
+  type,
+  name,
+  inputs,
+  ...(ignoreChanges ? { ignoreChanges } : {}),
+});
+
+// Names that need quoting: spaces, quotes, @, #EXT#, non-ASCII.
+const OWNER = 'App Owner "Ü" #EXT#';
+const READER = "reader@contoso.com";
+const WRITER = "Writer Ω#EXT#@contoso.onmicrosoft.com";
+const GROUP = "grp readers";
+const LEGACY = "legacy app"; // pre-existing principal, not managed by a Role resource
+const DB = "app db ü";
+const SCH = 'sales "eu"';
+const TABLE = "Orders 2024";
+const tbl = (t: string) => `${qi(SCH)}.${qi(t)}`;
+
+let cluster: LocalCluster;
+
+/** One-shot superuser query (connections are closed at once so DROP DATABASE can proceed). */
+async function su(database: string, sql: string, params?: unknown[]): Promise<Record<string, unknown>[]> {
+  const c = await cluster.connect(cluster.superuser, database);
+  try {
+    return (await c.query(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+const one = async (database: string, sql: string, params?: unknown[]) => Object.values((await su(database, sql, params))[0] ?? {})[0];
+
+const settings = (user: string) => ({ username: user, superuser: false, databaseDefault: "postgres" });
+const apply = (rs: RegisteredResource[], user = "admin1", fresh = false) =>
+  applyResources(rs, (db) => cluster.connect(user, db), settings(user), { fresh });
+const destroy = (rs: RegisteredResource[], user = "admin1") => destroyResources(rs, (db) => cluster.connect(user, db), settings(user));
+const writes = (r: ApplyReport) => r.statements.filter((s) => s.kind === "write");
+const names = (rs: RegisteredResource[]) => rs.map((r) => r.name);
+
+/** Everything the translator can touch, as text, for before/after comparisons. */
+async function snapshot(): Promise<string> {
+  const shared = await su(
+    "postgres",
+    `SELECT json_build_object(
+       'roles', (SELECT json_agg(r ORDER BY rolname) FROM (SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb,
+                 rolcanlogin, rolconnlimit, rolvaliduntil::text, rolconfig, rolreplication, rolbypassrls FROM pg_roles) r),
+       'members', (SELECT json_agg(m ORDER BY m::text) FROM (SELECT roleid::regrole::text r, member::regrole::text m, admin_option
+                 FROM pg_auth_members) m),
+       'dbs', (SELECT json_agg(d ORDER BY datname) FROM (SELECT datname, datdba::regrole::text, datconnlimit, datacl::text
+                 FROM pg_database) d)) AS s`,
+  );
+  const local = await su(
+    DB,
+    `SELECT json_build_object(
+       'ns', (SELECT json_agg(n ORDER BY nspname) FROM (SELECT nspname, nspowner::regrole::text, nspacl::text FROM pg_namespace) n),
+       'rel', (SELECT json_agg(c ORDER BY relname) FROM (SELECT relname, relacl::text FROM pg_class WHERE relacl IS NOT NULL) c),
+       'proc', (SELECT json_agg(p ORDER BY proname) FROM (SELECT proname, proacl::text FROM pg_proc WHERE proacl IS NOT NULL) p),
+       'defacl', (SELECT json_agg(d ORDER BY d::text) FROM (SELECT defaclrole::regrole::text, defaclnamespace, defaclobjtype,
+                 defaclacl::text FROM pg_default_acl) d)) AS s`,
+  );
+  return JSON.stringify([shared[0].s, local[0].s]);
+}
+
+/** Privileges `role` holds *explicitly* on `sql`'s aclitem[] (PUBLIC's implicit defaults would fool has_*_privilege). */
+async function explicit(database: string, aclSql: string, role: string): Promise<string[]> {
+  const rows = await su(
+    database,
+    `SELECT privilege_type FROM (${aclSql}) x(acl), aclexplode(x.acl) a
+      WHERE a.grantee = CASE WHEN $1 = 'public' THEN 0 ELSE (SELECT oid FROM pg_roles WHERE rolname = $1) END ORDER BY 1`,
+    [role],
+  );
+  return rows.map((r) => r.privilege_type as string);
+}
+
+beforeAll(async () => {
+  cluster = await startLocalCluster();
+  await su(
+    "postgres",
+    `CREATE ROLE azure_pg_admin NOLOGIN;
+     GRANT CREATE ON DATABASE postgres TO azure_pg_admin;
+     CREATE ROLE admin1 LOGIN CREATEROLE CREATEDB IN ROLE azure_pg_admin;
+     CREATE ROLE admin2 LOGIN CREATEROLE CREATEDB IN ROLE azure_pg_admin;
+     CREATE ROLE ${qi(LEGACY)} LOGIN;`,
+  );
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const base = [
+  res(T.role, "owner", { name: OWNER }),
+  res(T.role, "group", { name: GROUP }),
+  res(T.role, "reader", { name: READER, login: true, connectionLimit: 5, searchPaths: ["$user", "Sales EU"] }),
+  res(T.role, "writer", { name: WRITER, login: true, inherit: false, roles: [GROUP] }),
+  res(T.database, "db", { name: DB, owner: OWNER, connectionLimit: 10 }),
+  res(T.schema, "schema", { name: SCH, database: DB, owner: OWNER, dropCascade: true }),
+];
+const grants = [
+  res(T.grant, "reader-usage", { role: READER, database: DB, schema: SCH, objectType: "schema", privileges: ["USAGE"] }),
+  res(T.grant, "reader-tables", { role: READER, database: DB, schema: SCH, objectType: "table", objects: [], privileges: ["SELECT"] }),
+  res(T.grant, "writer-orders", { role: WRITER, database: DB, schema: SCH, objectType: "table", objects: [TABLE], privileges: ["ALL"] }),
+  res(T.grant, "writer-seqs", { role: WRITER, database: DB, schema: SCH, objectType: "sequence", privileges: ["USAGE", "SELECT"] }),
+  res(T.grant, "group-funcs", { role: GROUP, database: DB, schema: SCH, objectType: "function", privileges: ["EXECUTE"] }),
+  res(T.grant, "public-usage", { role: "public", database: DB, schema: SCH, objectType: "schema", privileges: ["USAGE"] }),
+  res(T.defaultPrivileges, "reader-future-tables", {
+    role: READER,
+    database: DB,
+    schema: SCH,
+    owner: OWNER,
+    objectType: "table",
+    privileges: ["SELECT"],
+  }),
+  res(T.defaultPrivileges, "group-future-funcs", {
+    role: GROUP,
+    database: DB,
+    owner: OWNER,
+    objectType: "function",
+    privileges: ["EXECUTE"],
+  }),
+  res(T.grantRole, "legacy-in-group", { role: LEGACY, grantRole: GROUP }),
+  res(T.extension, "pgcrypto", { name: "pgcrypto", database: "postgres" }),
+];
+const all = [...base, ...grants];
+
+describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
+  test("creates every kind; re-apply changes nothing", async () => {
+    const first = await apply(base);
+    expect(first.created).toEqual(names(base));
+    // Objects appear after the schema, owned by the database owner, as an application would create them.
+    await su(
+      DB,
+      `SET ROLE ${qi(OWNER)};
+       CREATE TABLE ${tbl(TABLE)} (id serial PRIMARY KEY);
+       CREATE TABLE ${tbl("items")} (x int);
+       CREATE FUNCTION ${tbl("total")}(i int) RETURNS int LANGUAGE sql AS 'SELECT i';`,
+    );
+
+    const second = await apply(all);
+    expect(second.unchanged).toEqual(names(base));
+    // Refresh semantics: a Grant's Read reports "gone" only when its database/role/schema is missing,
+    // so missing privileges are an Update; DefaultPrivileges/GrantRole/Extension read as gone.
+    expect(second.updated).toEqual(names(grants.filter((g) => g.type === T.grant)));
+    expect(second.created).toEqual(names(grants.filter((g) => g.type !== T.grant)));
+
+    // Roles
+    const reader = (await su("postgres", "SELECT * FROM pg_roles WHERE rolname = $1", [READER]))[0];
+    expect(reader).toMatchObject({ rolcanlogin: true, rolconnlimit: 5, rolinherit: true, rolsuper: false, rolcreaterole: false });
+    expect(reader.rolconfig).toEqual([`search_path="$user", "Sales EU"`]);
+    expect(await one("postgres", "SELECT rolinherit FROM pg_roles WHERE rolname = $1", [WRITER])).toBe(false);
+    expect(await one("postgres", "SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", [OWNER])).toBe(false);
+    expect(await one("postgres", "SELECT pg_has_role($1, $2, 'MEMBER')", [WRITER, GROUP])).toBe(true);
+    expect(await one("postgres", "SELECT pg_has_role($1, $2, 'MEMBER')", [LEGACY, GROUP])).toBe(true);
+    // Database, schema, extension
+    expect(await su("postgres", "SELECT datdba::regrole::text AS o, datconnlimit FROM pg_database WHERE datname = $1", [DB])).toEqual([
+      { o: qi(OWNER), datconnlimit: 10 },
+    ]);
+    expect(await one(DB, "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = $1", [SCH])).toBe(qi(OWNER));
+    expect(await one("postgres", "SELECT count(*)::int FROM pg_extension WHERE extname = 'pgcrypto'")).toBe(1);
+    // Grants
+    const priv = (fn: string, role: string, obj: string, p: string) => one(DB, `SELECT ${fn}($1, $2, $3)`, [role, obj, p]);
+    expect(await priv("has_schema_privilege", READER, SCH, "USAGE")).toBe(true);
+    expect(await priv("has_schema_privilege", READER, SCH, "CREATE")).toBe(false);
+    for (const t of [TABLE, "items"]) {
+      expect(await priv("has_table_privilege", READER, tbl(t), "SELECT")).toBe(true);
+      expect(await priv("has_table_privilege", READER, tbl(t), "INSERT")).toBe(false);
+    }
+    expect(await priv("has_table_privilege", WRITER, tbl(TABLE), "SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER")).toBe(true);
+    expect(await priv("has_table_privilege", WRITER, tbl("items"), "SELECT")).toBe(false);
+    expect(await priv("has_sequence_privilege", WRITER, tbl(`${TABLE}_id_seq`), "USAGE")).toBe(true);
+    expect(await explicit(DB, `SELECT proacl FROM pg_proc WHERE proname = 'total'`, GROUP)).toEqual(["EXECUTE"]);
+    expect(await explicit(DB, `SELECT nspacl FROM pg_namespace WHERE nspname = '${SCH.replace(/'/g, "''")}'`, "public")).toEqual(["USAGE"]);
+    // Default privileges: recorded with the owner as grantor, and effective for a new table.
+    const defacl = await su(
+      DB,
+      `SELECT defaclobjtype AS t, coalesce(n.nspname, '') AS n, a.grantor::regrole::text AS g, a.privilege_type AS p
+         FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a
+        WHERE a.grantee IN (SELECT oid FROM pg_roles WHERE rolname IN ($1, $2)) ORDER BY 1`,
+      [READER, GROUP],
+    );
+    expect(defacl).toEqual([
+      { t: "f", n: "", g: qi(OWNER), p: "EXECUTE" },
+      { t: "r", n: SCH, g: qi(OWNER), p: "SELECT" },
+    ]);
+    await su(DB, `SET ROLE ${qi(OWNER)}; CREATE TABLE ${tbl("late")} (x int)`);
+    expect(await priv("has_table_privilege", READER, tbl("late"), "SELECT")).toBe(true);
+    // The temporary memberships withRolesGranted took are gone again.
+    expect(await su("postgres", "SELECT roleid::regrole::text AS r FROM pg_auth_members WHERE member = 'admin1'::regrole")).toEqual([
+      { r: "azure_pg_admin" },
+    ]);
+
+    const before = await snapshot();
+    const third = await apply(all);
+    expect(third.unchanged).toEqual(names(all));
+    expect(writes(third)).toEqual([]);
+    expect(await snapshot()).toBe(before);
+  });
+
+  test("repairs drift made out of band", async () => {
+    await su(
+      DB,
+      `REVOKE SELECT ON ${tbl(TABLE)} FROM ${qi(READER)};
+       GRANT INSERT ON ${tbl("items")} TO ${qi(READER)};
+       ALTER DEFAULT PRIVILEGES FOR ROLE ${qi(OWNER)} IN SCHEMA ${qi(SCH)} REVOKE ALL ON TABLES FROM ${qi(READER)};
+       DROP OWNED BY ${qi(GROUP)};`,
+    );
+    await su(
+      "postgres",
+      `DROP ROLE ${qi(GROUP)};
+       ALTER ROLE ${qi(READER)} NOLOGIN CONNECTION LIMIT 1;`,
+    );
+
+    const r = await apply(all);
+    expect(r.created.sort()).toEqual(["group", "group-future-funcs", "legacy-in-group", "reader-future-tables"].sort());
+    expect(r.updated.sort()).toEqual(["group-funcs", "reader", "reader-tables", "writer"].sort());
+    expect(r.resources.find((x) => x.name === "reader")?.changed).toEqual(["connectionLimit", "login"]);
+
+    const priv = (fn: string, role: string, obj: string, p: string) => one(DB, `SELECT ${fn}($1, $2, $3)`, [role, obj, p]);
+    expect(await priv("has_table_privilege", READER, tbl(TABLE), "SELECT")).toBe(true);
+    expect(await priv("has_table_privilege", READER, tbl("items"), "INSERT")).toBe(false);
+    expect(await explicit(DB, `SELECT proacl FROM pg_proc WHERE proname = 'total'`, GROUP)).toEqual(["EXECUTE"]);
+    expect(await su("postgres", "SELECT rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = $1", [READER])).toEqual([
+      { rolcanlogin: true, rolconnlimit: 5 },
+    ]);
+    expect(await one("postgres", "SELECT pg_has_role($1, $2, 'MEMBER')", [WRITER, GROUP])).toBe(true);
+    expect(await one("postgres", "SELECT pg_has_role($1, $2, 'MEMBER')", [LEGACY, GROUP])).toBe(true);
+    expect(await one(DB, "SELECT count(*)::int FROM pg_default_acl")).toBe(2);
+
+    const before = await snapshot();
+    const again = await apply(all);
+    expect(writes(again)).toEqual([]);
+    expect(await snapshot()).toBe(before);
+  });
+
+  test("database attribute drift needs the owner: upstream's ALTER DATABASE takes no membership", async () => {
+    await su("postgres", `ALTER DATABASE ${qi(DB)} CONNECTION LIMIT 3`);
+    await expect(apply(all)).rejects.toThrow(/Database db: must be owner of database/);
+    await su("postgres", `ALTER DATABASE ${qi(DB)} CONNECTION LIMIT 10`);
+  });
+
+  test('role "PUBLIC" is an ordinary (missing) role to the provider; only "public" means PUBLIC', async () => {
+    const upper = res(T.grant, "upper", { role: "PUBLIC", database: DB, schema: SCH, objectType: "schema", privileges: ["USAGE"] });
+    await expect(apply([upper])).rejects.toThrow(/role "PUBLIC" does not exist/);
+  });
+
+  test("a search_path entry containing a double quote never converges (readSearchPath trims quotes)", async () => {
+    const sp = res(T.role, "sp", { name: "sp role", searchPaths: [SCH] });
+    await apply([sp]);
+    const again = await apply([sp]);
+    expect(again.updated).toEqual(["sp"]);
+    expect(again.resources[0].changed).toEqual(["searchPaths"]);
+    await destroy([sp]);
+  });
+
+  test("Role.roles fights GrantRole unless roles is ignored (upstream docs)", async () => {
+    const m = res(T.role, "m", { name: "member m" });
+    const g = res(T.role, "g", { name: "group g" });
+    const link = res(T.grantRole, "link", { role: "member m", grantRole: "group g" });
+    await apply([m, g, link]);
+    for (let i = 0; i < 2; i++) {
+      const r = await apply([m, g, link]);
+      expect(r.updated).toEqual(["m"]); // refresh sees roles = ["group g"], config says []: revoke ...
+      expect(r.created).toEqual(["link"]); // ... and GrantRole, finding nothing, grants it back
+    }
+    const ignoring = await apply([res(T.role, "m", { name: "member m" }, ["roles"]), g, link]);
+    expect(writes(ignoring)).toEqual([]);
+    // with_admin_option is ForceNew and read back: drift means replace (REVOKE, then REVOKE + GRANT).
+    await su("postgres", `GRANT "group g" TO "member m" WITH ADMIN OPTION`);
+    const replaced = await apply([res(T.role, "m", { name: "member m" }, ["roles"]), g, link]);
+    expect(replaced.replaced).toEqual(["link"]);
+    expect(await one("postgres", "SELECT admin_option FROM pg_auth_members WHERE member = '\"member m\"'::regrole")).toBe(false);
+    await destroy([m, g, link]);
+    expect(await su("postgres", "SELECT rolname FROM pg_roles WHERE rolname IN ('member m', 'group g')")).toEqual([]);
+  });
+
+  test("a second admin manages grants in a database another admin created for owner X", async () => {
+    const X = "Team X owner";
+    const R2 = "Reader Two";
+    const D2 = "x db";
+    const S2 = "x data";
+    const byAdmin1 = [
+      res(T.role, "x", { name: X }),
+      res(T.role, "r2", { name: R2, login: true }),
+      res(T.database, "d2", { name: D2, owner: X }),
+      res(T.schema, "s2", { name: S2, database: D2, owner: X, dropCascade: true }),
+    ];
+    await apply(byAdmin1, "admin1");
+    await su(D2, `SET ROLE ${qi(X)}; CREATE TABLE ${qi(S2)}.t (x int)`);
+
+    const byAdmin2 = [
+      res(T.grant, "usage", { role: R2, database: D2, schema: S2, objectType: "schema", privileges: ["USAGE"] }),
+      res(T.grant, "select", { role: R2, database: D2, schema: S2, objectType: "table", privileges: ["SELECT"] }),
+      res(T.defaultPrivileges, "future", { role: R2, database: D2, schema: S2, owner: X, objectType: "table", privileges: ["SELECT"] }),
+      res(T.grant, "connect", { role: R2, database: D2, objectType: "database", privileges: ["CONNECT"] }),
+    ];
+    const r = await apply(byAdmin2, "admin2", true); // first deployment of admin2's stack: plain Create
+    expect(r.created).toEqual(names(byAdmin2));
+    // Schema/table/default privileges work because admin2 temporarily becomes a member of X ...
+    const tableSql = r.resources[1].statements.filter((s) => s.kind === "write").map((s) => s.sql);
+    expect(tableSql).toEqual([
+      `GRANT ${qi(X)} TO "admin2"`,
+      `REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA ${qi(S2)} FROM ${qi(R2)}`,
+      `GRANT SELECT ON ALL TABLES IN SCHEMA ${qi(S2)} TO ${qi(R2)}`,
+      `REVOKE ${qi(X)} FROM "admin2"`,
+    ]);
+    expect(await one(D2, "SELECT has_schema_privilege($1, $2, 'USAGE')", [R2, S2])).toBe(true);
+    expect(await one(D2, "SELECT has_table_privilege($1, $2, 'SELECT')", [R2, `${qi(S2)}.t`])).toBe(true);
+    expect(
+      await su(
+        D2,
+        `SELECT a.grantor::regrole::text AS g, a.privilege_type AS p FROM pg_default_acl, aclexplode(defaclacl) a
+          WHERE a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1)`,
+        [R2],
+      ),
+    ).toEqual([{ g: qi(X), p: "SELECT" }]);
+    expect(
+      await one(
+        "postgres",
+        "SELECT count(*)::int FROM pg_auth_members WHERE member = 'admin2'::regrole AND roleid <> 'azure_pg_admin'::regrole",
+      ),
+    ).toBe(0);
+
+    // ... but Grant(object_type=database) takes no owner membership upstream: PostgreSQL only warns,
+    // nothing is granted, and every refresh sees the drift again.
+    expect(r.resources[3].statements.flatMap((s) => s.notices)).toContain(`WARNING: no privileges were granted for "${D2}"`);
+    expect(await explicit("postgres", `SELECT datacl FROM pg_database WHERE datname = '${D2}'`, R2)).toEqual([]);
+    const again = await apply(byAdmin2, "admin2");
+    expect(again.unchanged).toEqual(["usage", "select", "future"]);
+    expect(again.updated).toEqual(["connect"]);
+
+    const gone = await destroy(byAdmin2, "admin2");
+    expect(gone.deleted).toEqual(names(byAdmin2).reverse());
+    expect(await one(D2, "SELECT has_table_privilege($1, $2, 'SELECT')", [R2, `${qi(S2)}.t`])).toBe(false);
+    expect(await one(D2, "SELECT count(*)::int FROM pg_default_acl")).toBe(0);
+    await destroy(byAdmin1, "admin1");
+    expect(await su("postgres", "SELECT rolname FROM pg_roles WHERE rolname IN ($1, $2)", [X, R2])).toEqual([]);
+  });
+
+  test("destroy removes everything it created", async () => {
+    const r = await destroy(all);
+    expect(r.deleted).toEqual(names(all).reverse());
+    const ours = [OWNER, GROUP, READER, WRITER];
+    expect(await su("postgres", "SELECT rolname FROM pg_roles WHERE rolname = ANY($1)", [ours])).toEqual([]);
+    expect(await su("postgres", "SELECT datname FROM pg_database WHERE datname = $1", [DB])).toEqual([]);
+    expect(await su("postgres", "SELECT extname FROM pg_extension WHERE extname = 'pgcrypto'")).toEqual([]);
+    expect(await one("postgres", "SELECT count(*)::int FROM pg_auth_members WHERE member = $1::regrole", [qi(LEGACY)])).toBe(0);
+    expect(await one("postgres", "SELECT count(*)::int FROM pg_auth_members WHERE member = 'admin1'::regrole")).toBe(1);
+    // Refreshing again finds nothing (Schema's Exists checks the database first, so no connection error).
+    const again = await destroy(all);
+    expect(again.deleted).toEqual([]);
+    expect(writes(again)).toEqual([]);
+  });
+
+  test("Role delete honours skipDropRole and only cleans the provider's database", async () => {
+    await su("postgres", "CREATE DATABASE other");
+    await apply([res(T.role, "kept", { name: "kept role", skipDropRole: true }), res(T.role, "busy", { name: "busy role" })]);
+    await su("other", `CREATE TABLE t (x int); GRANT SELECT ON t TO "busy role"`);
+
+    await destroy([res(T.role, "kept", { name: "kept role", skipDropRole: true })]);
+    expect(await one("postgres", "SELECT count(*)::int FROM pg_roles WHERE rolname = 'kept role'")).toBe(1);
+
+    // REASSIGN OWNED / DROP OWNED run in the provider's database only: privileges elsewhere block DROP ROLE.
+    const err = await destroy([res(T.role, "busy", { name: "busy role" })]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplyError);
+    expect(String((err as ApplyError).message)).toMatch(/cannot be dropped because some objects depend on it/);
+    await su("other", `DROP OWNED BY "busy role"`);
+    await destroy([res(T.role, "busy", { name: "busy role" })]);
+    expect(await one("postgres", "SELECT count(*)::int FROM pg_roles WHERE rolname = 'busy role'")).toBe(0);
+  });
+});
