@@ -102,6 +102,8 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
       dependsOn: deps.filter((d): d is pulumi.Resource => d !== undefined),
     });
 
+    const ownerOf = (database: string) => plan.databases.find((d) => d.name === database)!.owner;
+    const databaseOf = (owner: string) => databases.get(plan.databases.find((d) => d.owner === owner)?.name ?? "");
     const ownerRoles = new Map<string, postgresql.Role>();
     const databases = new Map<string, postgresql.Database>();
     const schemas = new Map<string, postgresql.Schema>();
@@ -137,12 +139,16 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
       principalRoles.set(p.name, label);
     }
 
+    // Administrators act on a database through its owner role, so nothing is granted on a database
+    // before that membership exists: the provider does not borrow the owner role for database grants.
+    const adminsAsOwner = new Map<string, pulumi.Resource>();
     for (const m of plan.memberships) {
-      new postgresql.GrantRole(
+      const membership = new postgresql.GrantRole(
         `${name}-member-${m.key}`,
         { role: m.role, grantRole: m.grantRole, withAdminOption: m.withAdminOption },
-        on(ownerRoles.get(m.grantRole), principalRoles.get(m.role)),
+        on(ownerRoles.get(m.grantRole), principalRoles.get(m.role), databaseOf(m.grantRole)),
       );
+      if (m.role === plan.administratorsRole) adminsAsOwner.set(m.grantRole, membership);
     }
     for (const g of plan.grants) {
       new postgresql.Grant(
@@ -156,7 +162,12 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
           ...(g.objectType === "database" || g.objectType === "schema" ? {} : { objects: [] }),
           privileges: g.privileges,
         },
-        on(databases.get(g.database), g.schema ? schemas.get(`${g.database}\u0000${g.schema}`) : undefined, principalRoles.get(g.role)),
+        on(
+          databases.get(g.database),
+          g.schema ? schemas.get(`${g.database}\u0000${g.schema}`) : undefined,
+          principalRoles.get(g.role),
+          adminsAsOwner.get(ownerOf(g.database)),
+        ),
       );
     }
     for (const d of plan.defaultPrivileges) {
@@ -169,6 +180,7 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
           principalRoles.get(d.role),
           ownerRoles.get(d.owner),
           principalRoles.get(d.owner),
+          adminsAsOwner.get(ownerOf(d.database)),
         ),
       );
     }
