@@ -175,6 +175,10 @@ function validateDatabase(db: DatabaseArgs, f: string, seen: Map<string, Databas
   if (problem) add(`${f}.name`, db.name, problem);
   else if (RESERVED_DATABASES.includes(db.name.toLowerCase()))
     add(`${f}.name`, db.name, `a database other than ${RESERVED_DATABASES.join(", ")}`);
+  // The provider pastes the name unescaped into a string literal when it drops the database, so a
+  // quote would make the database impossible to destroy.
+  else if (db.name.includes("'"))
+    add(`${f}.name`, db.name, "a name without a single quote (the postgresql provider cannot drop such a database)");
   else if (seen.has(db.name)) add(`${f}.name`, db.name, "a database listed once");
   else seen.set(db.name, db);
   if (db.owner !== undefined) {

@@ -1,0 +1,138 @@
+import * as postgresql from "@pulumi/postgresql";
+import { AccessEntryArgs, EntraDatabaseAccess, EntraDatabaseAccessArgs } from "../components/EntraDatabaseAccess";
+import { InputError } from "../components/errors";
+import { MockCloud, RecordedResource } from "../scripts/offline/mockCloud";
+import { IDS, evaluate } from "./support/fixtures";
+
+const T = {
+  role: "postgresql:index/role:Role",
+  label: "postgresql:index/securityLabel:SecurityLabel",
+  db: "postgresql:index/database:Database",
+  schema: "postgresql:index/schema:Schema",
+  grant: "postgresql:index/grant:Grant",
+  defaults: "postgresql:index/defaultPrivileges:DefaultPrivileges",
+  member: "postgresql:index/grantRole:GrantRole",
+};
+
+const READERS: AccessEntryArgs = {
+  principal: { name: "Data Readers", type: "Group", objectId: IDS.readers },
+  grants: [{ database: "orders", preset: "read" }],
+};
+const API: AccessEntryArgs = {
+  principal: { name: "id-orders-api", type: "ManagedIdentity", objectId: IDS.ciApp },
+  grants: [{ database: "orders", preset: "readWrite" }],
+};
+const DBA: AccessEntryArgs = {
+  principal: { name: "pg-dba", type: "Group" },
+  administrator: true,
+  grants: [{ database: "orders", preset: "owner" }],
+};
+
+async function build(access: AccessEntryArgs[], extra: Partial<EntraDatabaseAccessArgs> = {}) {
+  let provider: postgresql.Provider | undefined;
+  const { cloud, error } = await evaluate(() => {
+    provider = new postgresql.Provider("pg", { host: "127.0.0.1", username: "ci-deployer", superuser: false });
+    new EntraDatabaseAccess("orders", { provider, databases: [{ name: "orders", schemas: ["public", "reporting"] }], access, ...extra });
+  });
+  if (error) throw error;
+  return cloud;
+}
+
+const depsOf = (cloud: MockCloud, r: RecordedResource) =>
+  r.dependencies.map((d) => cloud.resources.find((x) => x.urn === d)).filter((x): x is RecordedResource => !!x);
+
+describe("EntraDatabaseAccess", () => {
+  it("creates the owner role, the database owned by it, and the non-public schemas", async () => {
+    const cloud = await build([READERS]);
+    expect(cloud.byType(T.db).map((r) => r.inputs)).toEqual([{ name: "orders", owner: "orders_owner" }]);
+    expect(cloud.byType(T.schema).map((r) => r.inputs)).toEqual([{ name: "reporting", database: "orders", owner: "orders_owner" }]);
+    expect(cloud.byType(T.role).find((r) => r.inputs.name === "orders_owner")?.inputs).toEqual({ name: "orders_owner", login: false });
+    expect(cloud.byType(T.member).map((r) => r.inputs)).toContainEqual({
+      role: "azure_pg_admin",
+      grantRole: "orders_owner",
+      withAdminOption: true,
+    });
+  });
+
+  it("maps a non-administrator with a LOGIN role and a pgaadauth label", async () => {
+    const cloud = await build([READERS]);
+    expect(cloud.byType(T.role).find((r) => r.inputs.name === "Data Readers")?.inputs).toEqual({ name: "Data Readers", login: true });
+    expect(cloud.byType(T.label).map((r) => r.inputs)).toEqual([
+      { objectType: "role", objectName: "Data Readers", labelProvider: "pgaadauth", label: `aadauth,oid=${IDS.readers},type=group` },
+    ]);
+  });
+
+  it("never creates, labels or alters an administrator's role; it only grants to it", async () => {
+    const cloud = await build([DBA]);
+    expect(cloud.byType(T.role).map((r) => r.inputs.name)).toEqual(["orders_owner"]);
+    expect(cloud.byType(T.label)).toEqual([]);
+    expect(cloud.byType(T.member).map((r) => r.inputs)).toContainEqual({
+      role: "pg-dba",
+      grantRole: "orders_owner",
+      withAdminOption: false,
+    });
+  });
+
+  it.each([
+    ["read", READERS, { grants: 7, defaults: 4 }],
+    ["readWrite", API, { grants: 9, defaults: 6 }],
+  ])("uses one resource per database, schema and object kind for %s, not one per table", async (_preset, entry, expected) => {
+    const cloud = await build([entry]);
+    const mine = (t: string) => cloud.byType(t).filter((r) => r.inputs.role === entry.principal.name);
+    expect(mine(T.grant)).toHaveLength(expected.grants);
+    expect(mine(T.defaults)).toHaveLength(expected.defaults);
+    for (const g of mine(T.grant).filter((r) => ["table", "sequence", "function"].includes(String(r.inputs.objectType)))) {
+      expect(g.inputs.objects).toEqual([]);
+    }
+  });
+
+  it("sends every SQL resource through the given provider", async () => {
+    const cloud = await build([READERS, API, DBA]);
+    const sql = cloud.resources.filter((r) => r.type.startsWith("postgresql:index/"));
+    expect(sql.length).toBeGreaterThan(10);
+    for (const r of sql) expect(r.provider).toMatch(/::pg::/);
+  });
+
+  it("grants only after the role is labelled, the database and schema exist, and administrators act as the owner", async () => {
+    const cloud = await build([READERS]);
+    for (const g of cloud.byType(T.grant).filter((r) => r.inputs.role === "Data Readers")) {
+      const deps = depsOf(cloud, g).map((d) => d.type);
+      expect(deps).toContain(T.label);
+      expect(deps).toContain(T.db);
+      expect(deps).toContain(T.member);
+      if (g.inputs.schema === "reporting") expect(deps).toContain(T.schema);
+    }
+    for (const d of cloud.byType(T.defaults))
+      expect(depsOf(cloud, d).map((x) => x.type)).toEqual(expect.arrayContaining([T.label, T.db, T.member, T.role]));
+  });
+
+  it("names resources by principal, database and schema, so reordering the list changes nothing", async () => {
+    const a = await build([READERS, API, DBA]);
+    const b = await build([DBA, API, READERS]);
+    const view = (c: MockCloud) => c.resources.map((r) => `${r.type} ${r.name} ${JSON.stringify(r.inputs)}`).sort();
+    expect(view(b)).toEqual(view(a));
+    expect(a.resources.some((r) => /-\d+$/.test(r.name))).toBe(false);
+  });
+
+  it("adding a principal adds only that principal's resources", async () => {
+    const before = new Set((await build([READERS])).resources.map((r) => `${r.name} ${JSON.stringify(r.inputs)}`));
+    const after = (await build([READERS, API])).resources.map((r) => `${r.name} ${JSON.stringify(r.inputs)}`);
+    const added = after.filter((x) => !before.has(x));
+    expect(added.length).toBeGreaterThan(0);
+    for (const x of added) expect(x).toMatch(/id-orders-api/);
+  });
+
+  it("registers nothing for bad input", async () => {
+    const { cloud, error } = await evaluate(() => {
+      const provider = new postgresql.Provider("pg", { host: "127.0.0.1" });
+      new EntraDatabaseAccess("orders", {
+        provider,
+        databases: [{ name: "orders" }],
+        access: [{ ...READERS, grants: [{ database: "sales", preset: "read" }] }],
+      });
+    });
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toContain('access[0].grants[0].database = "sales"');
+    expect(cloud.resources.map((r) => r.type)).toEqual(["pulumi:providers:postgresql"]);
+  });
+});

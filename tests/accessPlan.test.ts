@@ -1,0 +1,260 @@
+import { AccessInput, AccessEntryArgs } from "../components/EntraDatabaseAccess";
+import { AccessPlan, PRIVILEGES, buildAccessPlan, pgaadauthLabel, planAccess, validateAccessInput } from "../components/accessPlan";
+import { InputError } from "../components/errors";
+import { IDS } from "./support/fixtures";
+
+const ORDERS = { name: "orders", schemas: ["public", "reporting"] };
+
+function entry(
+  name: string,
+  type: AccessEntryArgs["principal"]["type"],
+  grants: AccessEntryArgs["grants"],
+  objectId?: string,
+): AccessEntryArgs {
+  return { principal: { name, type, objectId: objectId ?? IDS.readers }, grants };
+}
+
+function input(...access: AccessEntryArgs[]): AccessInput {
+  return { databases: [ORDERS], access };
+}
+
+const grantsOf = (plan: AccessPlan, role: string) =>
+  plan.grants.filter((g) => g.role === role).map((g) => `${g.objectType}${g.schema ? `:${g.schema}` : ""}=${g.privileges.join(",")}`);
+
+describe("presets", () => {
+  it("read: CONNECT, USAGE, SELECT on tables and sequences, nothing that writes", () => {
+    const plan = planAccess(input(entry("Data Readers", "Group", [{ database: "orders", preset: "read" }])));
+    expect(grantsOf(plan, "Data Readers").sort()).toEqual(
+      [
+        "database=CONNECT",
+        "schema:public=USAGE",
+        "schema:reporting=USAGE",
+        "table:public=SELECT",
+        "table:reporting=SELECT",
+        "sequence:public=SELECT",
+        "sequence:reporting=SELECT",
+      ].sort(),
+    );
+    const everything = plan.grants.filter((g) => g.role === "Data Readers").flatMap((g) => g.privileges);
+    for (const write of ["INSERT", "UPDATE", "DELETE", "TRUNCATE", "CREATE", "EXECUTE", "TEMPORARY"])
+      expect(everything).not.toContain(write);
+  });
+
+  it("readWrite: writes rows and uses sequences and functions, but creates nothing", () => {
+    const plan = planAccess(
+      input(entry("id-orders-api", "ManagedIdentity", [{ database: "orders", schemas: ["public"], preset: "readWrite" }])),
+    );
+    expect(grantsOf(plan, "id-orders-api").sort()).toEqual(
+      [
+        "database=CONNECT",
+        "schema:public=USAGE",
+        "table:public=DELETE,INSERT,SELECT,UPDATE",
+        "sequence:public=SELECT,UPDATE,USAGE",
+        "function:public=EXECUTE",
+      ].sort(),
+    );
+  });
+
+  it("owner: membership in the database's owner role, and no separate grants", () => {
+    const plan = planAccess(input(entry("migrator", "ServicePrincipal", [{ database: "orders", preset: "owner" }])));
+    expect(plan.memberships).toContainEqual({
+      key: expect.any(String),
+      role: "migrator",
+      grantRole: "orders_owner",
+      withAdminOption: false,
+    });
+    expect(grantsOf(plan, "migrator")).toEqual([]);
+  });
+
+  it("default privileges cover objects the owner roles create later, for each object kind granted", () => {
+    const input1 = input(entry("Data Readers", "Group", [{ database: "orders", schemas: ["public"], preset: "read" }]));
+    input1.databases[0] = { ...ORDERS, objectOwners: ["migrator"] };
+    const plan = planAccess(input1);
+    const defaults = plan.defaultPrivileges.map((d) => `${d.owner}/${d.schema}/${d.objectType}=${d.privileges.join(",")}`).sort();
+    expect(defaults).toEqual([
+      "migrator/public/sequence=SELECT",
+      "migrator/public/table=SELECT",
+      "orders_owner/public/sequence=SELECT",
+      "orders_owner/public/table=SELECT",
+    ]);
+  });
+
+  it("explicit privileges are granted as given, upper-cased and de-duplicated", () => {
+    const plan = planAccess(
+      input(
+        entry("auditor@contoso.com", "User", [
+          {
+            database: "orders",
+            schemas: ["reporting"],
+            privileges: { database: ["connect"], schema: ["USAGE"], table: ["select", "SELECT", "REFERENCES"] },
+          },
+        ]),
+      ),
+    );
+    expect(grantsOf(plan, "auditor@contoso.com").sort()).toEqual([
+      "database=CONNECT",
+      "schema:reporting=USAGE",
+      "table:reporting=REFERENCES,SELECT",
+    ]);
+  });
+});
+
+describe("the plan's shape", () => {
+  it("makes every administrator a member of every database owner, with admin option", () => {
+    const plan = planAccess({ databases: [ORDERS, { name: "billing" }], access: [] });
+    expect(plan.memberships.map((m) => [m.role, m.grantRole, m.withAdminOption]).sort()).toEqual([
+      ["azure_pg_admin", "billing_owner", true],
+      ["azure_pg_admin", "orders_owner", true],
+    ]);
+  });
+
+  it("keeps PUBLIC's USAGE on schema public but not CREATE, unless told not to", () => {
+    const on = planAccess(input());
+    expect(on.grants).toContainEqual(
+      expect.objectContaining({ role: "public", schema: "public", objectType: "schema", privileges: ["USAGE"] }),
+    );
+    const off = planAccess({ ...input(), revokePublicCreate: false });
+    expect(off.grants.filter((g) => g.role === "public")).toEqual([]);
+  });
+
+  it("marks administrators so they get grants but no role", () => {
+    const plan = planAccess(
+      input({ principal: { name: "pg-dba", type: "Group" }, administrator: true, grants: [{ database: "orders", preset: "read" }] }),
+    );
+    expect(plan.principals).toEqual([expect.objectContaining({ name: "pg-dba", administrator: true })]);
+    expect(grantsOf(plan, "pg-dba").length).toBeGreaterThan(0);
+  });
+
+  it("gives every resource a unique key that does not depend on list order", () => {
+    const a = entry("Data Readers", "Group", [{ database: "orders", preset: "read" }]);
+    const b = entry("id-orders-api", "ManagedIdentity", [{ database: "orders", preset: "readWrite" }], IDS.bob);
+    const keys = (p: AccessPlan) => [...p.grants, ...p.defaultPrivileges, ...p.memberships].map((x) => x.key);
+    const forward = planAccess(input(a, b));
+    expect(new Set(keys(forward)).size).toBe(keys(forward).length);
+    expect(planAccess(input(b, a))).toEqual(forward);
+  });
+
+  it("only grants privileges PostgreSQL knows for each object kind", () => {
+    const plan = planAccess(input(entry("x@contoso.com", "User", [{ database: "orders", preset: "readWrite" }])));
+    for (const g of plan.grants) for (const p of g.privileges) expect(PRIVILEGES[g.objectType]).toContain(p);
+  });
+});
+
+describe("pgaadauthLabel", () => {
+  it.each([
+    ["User", "user"],
+    ["Group", "group"],
+    ["ServicePrincipal", "service"],
+    ["ManagedIdentity", "service"],
+  ] as const)("%s is labelled type=%s, with the object id in lower case", (type, label) => {
+    expect(pgaadauthLabel(IDS.alice.toUpperCase(), type)).toBe(`aadauth,oid=${IDS.alice},type=${label}`);
+  });
+});
+
+type Bad = [string, AccessInput, string];
+const reader = (over: Partial<AccessEntryArgs> = {}): AccessEntryArgs => ({
+  ...entry("Data Readers", "Group", [{ database: "orders", preset: "read" }]),
+  ...over,
+});
+
+const BAD: Bad[] = [
+  ["no databases", { databases: [], access: [] }, "databases"],
+  ["reserved database", { databases: [{ name: "postgres" }] }, "databases[0].name"],
+  ["database name over 63 bytes", { databases: [{ name: "d".repeat(64) }] }, "databases[0].name"],
+  ["database name with a quote", { databases: [{ name: "o'rders" }] }, "databases[0].name"],
+  ["database listed twice", { databases: [ORDERS, ORDERS] }, "databases[1].name"],
+  ["owner role Azure reserves", { databases: [{ name: "orders", owner: "azure_pg_admin" }] }, "databases[0].owner"],
+  ["system schema", { databases: [{ name: "orders", schemas: ["pg_catalog"] }] }, "databases[0].schemas[0]"],
+  ["empty schema list", { databases: [{ name: "orders", schemas: [] }] }, "databases[0].schemas"],
+  ["unknown preset", input(reader({ grants: [{ database: "orders", preset: "admin" as never }] })), "access[0].grants[0].preset"],
+  ["empty privileges", input(reader({ grants: [{ database: "orders", privileges: {} }] })), "access[0].grants[0].privileges"],
+  [
+    "empty privilege list",
+    input(reader({ grants: [{ database: "orders", privileges: { table: [] } }] })),
+    "access[0].grants[0].privileges.table",
+  ],
+  [
+    "privilege of another object kind",
+    input(reader({ grants: [{ database: "orders", privileges: { schema: ["SELECT"] } }] })),
+    "access[0].grants[0].privileges.schema",
+  ],
+  [
+    "unknown object kind",
+    input(reader({ grants: [{ database: "orders", privileges: { view: ["SELECT"] } as never }] })),
+    "access[0].grants[0].privileges.view",
+  ],
+  [
+    "preset and privileges together",
+    input(reader({ grants: [{ database: "orders", preset: "read", privileges: { table: ["SELECT"] } }] })),
+    "access[0].grants[0]",
+  ],
+  ["neither preset nor privileges", input(reader({ grants: [{ database: "orders" }] })), "access[0].grants[0]"],
+  ["no grants", input(reader({ grants: [] })), "access[0].grants"],
+  ["grant on an unknown database", input(reader({ grants: [{ database: "ordres", preset: "read" }] })), "access[0].grants[0].database"],
+  [
+    "grant on an undeclared schema",
+    input(reader({ grants: [{ database: "orders", schemas: ["sales"], preset: "read" }] })),
+    "access[0].grants[0].schemas[0]",
+  ],
+  [
+    "conflicting presets on one schema",
+    input(
+      reader({
+        grants: [
+          { database: "orders", preset: "read" },
+          { database: "orders", schemas: ["public"], preset: "readWrite" },
+        ],
+      }),
+    ),
+    "access[0].grants[1]",
+  ],
+  [
+    "owner beside another preset",
+    input(
+      reader({
+        grants: [
+          { database: "orders", preset: "owner" },
+          { database: "orders", preset: "read" },
+        ],
+      }),
+    ),
+    "access[0].grants[1]",
+  ],
+  ["principal listed twice", input(reader(), reader()), "access[1].principal.name"],
+  [
+    "role name over 63 bytes",
+    input(reader({ principal: { name: "Ünïcödé group ".repeat(5).trim(), type: "Group", objectId: IDS.readers } })),
+    "access[0].principal.name",
+  ],
+  [
+    "reserved role name",
+    input(reader({ principal: { name: "azure_pg_admin", type: "Group", objectId: IDS.readers } })),
+    "access[0].principal.name",
+  ],
+  ["non-admin without an object id", input(reader({ principal: { name: "Data Readers", type: "Group" } })), "access[0].principal.objectId"],
+  [
+    "object id not a UUID",
+    input(reader({ principal: { name: "Data Readers", type: "Group", objectId: "readers" } })),
+    "access[0].principal.objectId",
+  ],
+  [
+    "unknown principal type",
+    input(reader({ principal: { name: "Data Readers", type: "Team" as never, objectId: IDS.readers } })),
+    "access[0].principal.type",
+  ],
+  ["user without a UPN", input(reader({ principal: { name: "Alice", type: "User", objectId: IDS.alice } })), "access[0].principal.name"],
+];
+
+describe("bad input", () => {
+  it.each(BAD)("rejects %s, naming the field", (_what, bad, field) => {
+    const issues = validateAccessInput(bad);
+    expect(issues.map((i) => i.field)).toContain(field);
+    expect(() => planAccess(bad)).toThrow(InputError);
+  });
+
+  it("accepts a missing object id when the caller looks it up", () => {
+    const i = input(reader({ principal: { name: "Data Readers", type: "Group" } }));
+    expect(validateAccessInput(i, { objectIdsLookedUp: true })).toEqual([]);
+    expect(buildAccessPlan(i).principals[0].name).toBe("Data Readers");
+  });
+});

@@ -1,0 +1,131 @@
+import { execFileSync } from "child_process";
+import { parse as parseUri } from "pg-connection-string";
+import { planAccess } from "../components/accessPlan";
+import { AccessEntryArgs } from "../components/EntraDatabaseAccess";
+import { LoginGuideEntry, TOKEN_COMMAND, conninfoValue, loginGuide, renderLoginGuide, shellQuote } from "../components/loginGuide";
+import { IDS } from "./support/fixtures";
+
+const HOST = "pg-orders-dev.postgres.database.azure.com";
+const ACCESS: AccessEntryArgs[] = [
+  { principal: { name: "Data Readers", type: "Group", objectId: IDS.readers }, grants: [{ database: "orders", preset: "read" }] },
+  {
+    principal: { name: "id-orders-api", type: "ManagedIdentity", objectId: IDS.ciApp },
+    grants: [{ database: "orders", preset: "readWrite" }],
+  },
+  {
+    principal: { name: "ci-deployer", type: "ServicePrincipal", objectId: IDS.ciApp.replace("7", "1") },
+    grants: [{ database: "orders", preset: "owner" }],
+  },
+  { principal: { name: "Zoë O'Brien@contoso.com", type: "User", objectId: IDS.alice }, grants: [{ database: "orders", preset: "read" }] },
+];
+const plan = planAccess({ databases: [{ name: "orders" }], access: ACCESS });
+
+function guide(groupSync = false): Map<string, LoginGuideEntry> {
+  const entries = loginGuide(plan, { host: HOST, groupSync }, [{ principalName: "pg-dba", principalType: "Group" }]);
+  return new Map(entries.map((e) => [e.principal, e]));
+}
+
+describe("loginGuide", () => {
+  it("has one entry per principal and administrator, sorted by name", () => {
+    expect([...guide().keys()]).toEqual(["ci-deployer", "Data Readers", "id-orders-api", "pg-dba", "Zoë O'Brien@contoso.com"]);
+  });
+
+  it.each([
+    ["Data Readers", "Group"],
+    ["id-orders-api", "ManagedIdentity"],
+    ["ci-deployer", "ServicePrincipal"],
+    ["Zoë O'Brien@contoso.com", "User"],
+  ])("%s (%s) logs in with exactly its role name, over TLS, with a token", (name, type) => {
+    const e = guide().get(name)!;
+    expect(e.principalType).toBe(type);
+    expect(e.username).toBe(name);
+    expect(e.sslmode).toBe("require");
+    expect(e.tokenCommand).toBe("az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv");
+    expect(e.psql).toContain(`PGPASSWORD="$(${TOKEN_COMMAND})"`);
+    expect(e.databases).toEqual(["orders"]);
+  });
+
+  it("tells group members to use the group's name with their own token when group sync is off", () => {
+    const notes = guide(false).get("Data Readers")!.notes.join("\n");
+    expect(notes).toMatch(/group's name, "Data Readers", as username and their OWN token/);
+    expect(notes).toMatch(/own name fails/);
+    expect(notes).toMatch(/Group sync is OFF/);
+  });
+
+  it("tells group members their own name works after sync when group sync is on", () => {
+    const notes = guide(true).get("Data Readers")!.notes.join("\n");
+    expect(notes).toMatch(/Group sync is ON/);
+    expect(notes).toContain("pgaadauth_sync_roles_for_group_members()");
+    expect(notes).toMatch(/own UPN/);
+  });
+
+  it("tells service principals and managed identities to use the display name", () => {
+    expect(guide().get("id-orders-api")!.notes.join()).toMatch(/display name "id-orders-api", not the client id/);
+    expect(guide().get("id-orders-api")!.signIn).toMatch(/--identity/);
+  });
+
+  it("lists administrators on every database and warns against everyday use", () => {
+    const e = guide().get("pg-dba")!;
+    expect(e.administrator).toBe(true);
+    expect(e.databases).toEqual(["orders", "postgres"]);
+    expect(e.notes.join()).toMatch(/not for everyday work/);
+  });
+
+  it("tells owners to SET ROLE to the database owner before DDL", () => {
+    expect(guide().get("ci-deployer")!.notes.join()).toContain('SET ROLE "orders_owner"');
+  });
+
+  it("puts no secret anywhere: the token is only ever fetched by command", () => {
+    for (const e of guide().values()) {
+      expect(e.psql.startsWith(`PGPASSWORD="$(${TOKEN_COMMAND})" psql `)).toBe(true);
+      for (const text of [e.conninfo, e.uri, e.psql]) expect(text).not.toMatch(/(^|[\s?&])password=/i);
+      expect(e.uri).not.toMatch(/:[^/@]*@/); // no user:password@
+    }
+    expect(renderLoginGuide([...guide().values()])).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/); // a JWT
+  });
+
+  it("gives a URI whose user and database decode to the exact names", () => {
+    for (const e of guide().values()) {
+      const parsed = parseUri(e.uri);
+      expect(parsed.user).toBe(e.username);
+      expect(parsed.database).toBe(e.databases[0]);
+      expect(parsed.host).toBe(HOST);
+      expect(String(parsed.port)).toBe("5432");
+      expect(parsed.ssl === true || (parsed as Record<string, unknown>).sslmode === "require").toBe(true);
+    }
+  });
+
+  it("renders Markdown with a section per principal and the troubleshooting section", () => {
+    const md = renderLoginGuide([...guide().values()]);
+    expect(md.match(/^## /gm)).toHaveLength(6);
+    for (const failure of ["password authentication failed", "does not exist", "sslmode=require", "permission denied"])
+      expect(md).toContain(failure);
+  });
+});
+
+describe("quoting", () => {
+  const NAMES = [
+    "plain",
+    "Data Readers",
+    "Zoë O'Brien@contoso.com",
+    'Data Readers "EU"',
+    "guest_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+    "back\\slash $HOME `x`",
+  ];
+
+  it.each(NAMES)("the shell hands psql the conninfo for %s unchanged", (name) => {
+    const conninfo = `user=${conninfoValue(name)}`;
+    const out = execFileSync("bash", ["-c", `printf '%s' ${shellQuote(conninfo)}`], { encoding: "utf8" });
+    expect(out).toBe(conninfo);
+  });
+
+  it.each([
+    ["plain", "plain"],
+    ["Data Readers", "'Data Readers'"],
+    ["O'Brien", "'O\\'Brien'"],
+    ["a\\b", "'a\\\\b'"],
+    ["", "''"],
+  ])("conninfo value of %j is %s", (value, expected) => {
+    expect(conninfoValue(value)).toBe(expected);
+  });
+});
