@@ -1,26 +1,40 @@
 /**
  * An environment stack: one Entra-only PostgreSQL server with its administrators, databases, roles,
  * grants and login guide, all from stack config (see Pulumi.dev.yaml and the README's config reference).
+ * Set `existingServer` instead of the server keys to grant on a server made elsewhere.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AccessEntryArgs, AdministratorArgs, DatabaseArgs, DeployerArgs, EntraPostgres, FirewallRuleArgs } from "./components";
+import {
+  AccessEntryArgs,
+  AdministratorArgs,
+  DatabaseArgs,
+  DeployerArgs,
+  EntraPostgres,
+  ExistingServerArgs,
+  FirewallRuleArgs,
+} from "./components";
 
 const config = new pulumi.Config();
+const existingServer = config.getObject<ExistingServerArgs>("existingServer");
 
 const postgres = new EntraPostgres("orders", {
-  server: {
-    resourceGroupName: config.require("resourceGroupName"),
-    location: config.get("location"),
-    serverName: config.get("serverName"),
-    version: config.get("version"),
-    sku: config.getObject<{ name: string; tier: string }>("sku"),
-    highAvailability: config.get("highAvailability"),
-    backup: { retentionDays: config.getNumber("backupRetentionDays"), geoRedundant: config.getBoolean("geoRedundantBackup") },
-    groupSync: config.getBoolean("groupSync"),
-    administrators: config.getObject<AdministratorArgs[]>("administrators") ?? [],
-    network: { mode: "public", firewallRules: config.getObject<FirewallRuleArgs[]>("firewallRules") ?? [] },
-    tags: config.getObject<Record<string, string>>("tags"),
-  },
+  ...(existingServer
+    ? { existingServer }
+    : {
+        server: {
+          resourceGroupName: config.require("resourceGroupName"),
+          location: config.get("location"),
+          serverName: config.get("serverName"),
+          version: config.get("version"),
+          sku: config.getObject<{ name: string; tier: string }>("sku"),
+          highAvailability: config.get("highAvailability"),
+          backup: { retentionDays: config.getNumber("backupRetentionDays"), geoRedundant: config.getBoolean("geoRedundantBackup") },
+          groupSync: config.getBoolean("groupSync"),
+          administrators: config.getObject<AdministratorArgs[]>("administrators") ?? [],
+          network: { mode: "public", firewallRules: config.getObject<FirewallRuleArgs[]>("firewallRules") ?? [] },
+          tags: config.getObject<Record<string, string>>("tags"),
+        },
+      }),
   deployer: config.requireObject<DeployerArgs>("deployer"),
   databases: config.requireObject<DatabaseArgs[]>("databases"),
   access: config.getObject<AccessEntryArgs[]>("access") ?? [],

@@ -22,6 +22,8 @@ export interface DeployerArgs {
 export interface ExistingServerArgs {
   /** Host name, e.g. `<server>.postgres.database.azure.com`. */
   fqdn: pulumi.Input<string>;
+  /** Port. Default 5432; 6432 is Azure's built-in PgBouncer. */
+  port?: number;
   /** Entra tenant of the server. Default: the provider's ambient Azure identity's tenant. */
   tenantId?: pulumi.Input<string>;
   /** Whether `pgaadauth.enable_group_sync` is on there. Default false. */
@@ -78,6 +80,7 @@ export class EntraPostgres extends pulumi.ComponentResource {
     let fqdn: pulumi.Output<string>;
     let tenantId: pulumi.Input<string> | undefined;
     let ready: pulumi.Resource[];
+    const port = args.existingServer?.port ?? 5432;
     if (args.server) {
       const server = new EntraPostgresServer(name, withDeployer(args.server, args.deployer), { parent: this });
       this.server = server;
@@ -97,7 +100,7 @@ export class EntraPostgres extends pulumi.ComponentResource {
       `${name}-pg`,
       {
         host: fqdn,
-        port: 5432,
+        port,
         database: "postgres",
         username: args.deployer.principalName,
         azureIdentityAuth: true,
@@ -131,7 +134,7 @@ export class EntraPostgres extends pulumi.ComponentResource {
     );
     this.plan = plan;
     this.fqdn = fqdn;
-    this.loginGuide = fqdn.apply((host) => loginGuide(plan, { host, groupSync }, administrators));
+    this.loginGuide = fqdn.apply((host) => loginGuide(plan, { host, port, groupSync }, administrators));
     this.loginGuideMarkdown = this.loginGuide.apply(renderLoginGuide);
     this.registerOutputs({ fqdn: this.fqdn, loginGuide: this.loginGuide });
   }
@@ -198,6 +201,11 @@ function validateAll(name: string, args: EntraPostgresArgs): { administrators: G
     if (d) administrators.push({ principalName: d.principalName, principalType: d.principalType });
   } else if (args.existingServer) {
     administrators = args.existingServer.administrators ?? [];
+    const port = args.existingServer.port;
+    if (d?.ipAddress !== undefined)
+      add("deployer.ipAddress", d.ipAddress, "unset with existingServer: its firewall is managed where the server is");
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
+      add("existingServer.port", port, "a TCP port, 1-65535 (5432, or 6432 for PgBouncer)");
     if (d && !administrators.some((a) => a.principalName === d.principalName)) {
       add(
         "deployer.principalName",

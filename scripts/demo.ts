@@ -1,0 +1,147 @@
+/**
+ * The main job on a machine with no Azure: `npm run demo`.
+ *
+ * 1. starts a throwaway PostgreSQL 15 with the pgaadauth stand-in (Entra token login emulated),
+ *    and declares the stack's Entra administrators the way Azure would;
+ * 2. evaluates index.ts with Pulumi.dev.yaml, pointed at that server as an existing server, and
+ *    applies the postgresql resources it registers as the provider would, logged in as the deployer
+ *    with its own token;
+ * 3. prints the login guide, then logs in as a member of a group exactly as the guide says, and
+ *    shows the failure when the member types their own name instead;
+ * 4. prints the offline plan of the Azure side (`npm run plan`).
+ * Needs root (the stand-in's token check goes through PAM, configured in /etc/pam.d).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import type { LoginGuideEntry } from "../components";
+import { conninfoValue } from "../components/loginGuide";
+import { FAKE_DEPLOYER, fakeUuid, installMockCloud, settle, valueOf } from "./offline/mockCloud";
+import { dependencyOrder } from "./offline/planReport";
+import { startCluster } from "../tests/e2e/harness/cluster";
+import { applyResources } from "../tests/e2e/apply/translator";
+
+const ROOT = path.resolve(__dirname, "..");
+const NS = "entra-postgres";
+
+interface Principal {
+  principalName: string;
+  principalType: "User" | "Group" | "ServicePrincipal" | "ManagedIdentity";
+  objectId?: string;
+}
+
+async function main(): Promise<void> {
+  const config = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")).config as Record<string, unknown>;
+  const deployer = config[`${NS}:deployer`] as Principal;
+  const admins = [...((config[`${NS}:administrators`] as Principal[]) ?? []), { ...deployer, objectId: FAKE_DEPLOYER }];
+  const access = (config[`${NS}:access`] as { principal: { name: string; type: string; objectId?: string } }[]) ?? [];
+
+  section("1. A local PostgreSQL with the pgaadauth stand-in");
+  const cluster = await startCluster({ groupSync: config[`${NS}:groupSync`] === true });
+  try {
+    for (const a of admins) {
+      await cluster.declareAdministrator(
+        a.principalName,
+        a.objectId ?? fakeUuid(a.principalName),
+        a.principalType === "ManagedIdentity" ? "ServicePrincipal" : a.principalType,
+      );
+      console.log(`administrator ${a.principalName} (${a.principalType}) declared, as ARM would`);
+    }
+
+    section("2. index.ts applied to it (Pulumi.dev.yaml, existing-server mode)");
+    const existingServer = {
+      fqdn: cluster.host,
+      port: cluster.port,
+      groupSync: false,
+      administrators: admins.map(({ principalName, principalType }) => ({ principalName, principalType })),
+    };
+    const { ipAddress: _ignored, ...deployerWithoutAddress } = deployer as Principal & { ipAddress?: string };
+    const cloud = installMockCloud({
+      config: { ...config, [`${NS}:existingServer`]: existingServer, [`${NS}:deployer`]: deployerWithoutAddress },
+    });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require(path.join(ROOT, "index.ts")) as { loginGuide: never; loginGuideMarkdown: never };
+    await settle();
+    const sql = dependencyOrder(cloud.resources).filter((r) => r.type.startsWith("postgresql:index/"));
+    const token = cluster.token({ oid: FAKE_DEPLOYER });
+    const report = await applyResources(
+      sql,
+      (db) => cluster.connectAs(deployer.principalName, token, db),
+      {
+        username: deployer.principalName,
+        superuser: false,
+        databaseDefault: "postgres",
+      },
+      { fresh: true },
+    );
+    console.log(
+      `first up: ${report.created.length} resources created by ${deployer.principalName} with its own token ` +
+        `(${report.statements.filter((s) => s.kind === "write").length} writing statements)`,
+    );
+    const again = await applyResources(sql, (db) => cluster.connectAs(deployer.principalName, token, db), {
+      username: deployer.principalName,
+      superuser: false,
+      databaseDefault: "postgres",
+    });
+    console.log(
+      `second apply: ${again.unchanged.length} unchanged, ${again.created.length + again.updated.length + again.replaced.length} changed`,
+    );
+
+    section("3. The login guide (stack output loginGuideMarkdown)");
+    console.log(await valueOf(program.loginGuideMarkdown));
+    const guide = (await valueOf(program.loginGuide)) as LoginGuideEntry[];
+
+    section("4. A group member logs in exactly as the guide says");
+    const group = access.find((e) => e.principal.type === "Group" && e.principal.objectId);
+    if (!group) throw new Error("Pulumi.dev.yaml has no group with an object id in access");
+    const entry = guide.find((e) => e.principal === group.principal.name)!;
+    const member = { name: "alice@contoso.com", oid: fakeUuid("alice@contoso.com") };
+    const memberToken = cluster.token({ oid: member.oid, groups: [group.principal.objectId!] });
+    console.log(`${member.name} is a member of "${group.principal.name}"; \`az\` here prints her token.`);
+    console.log(`$ ${entry.psql}`);
+    const ok = runGuideCommand(entry.psql, memberToken, "select current_user as logged_in_as, session_user;");
+    console.log(ok.output);
+
+    section(`5. The same member with her own name as username fails`);
+    const ownName = entry.psql.replace(`user=${conninfoValue(entry.username)}`, `user=${conninfoValue(member.name)}`);
+    console.log(`$ ${ownName}`);
+    const denied = runGuideCommand(ownName, memberToken, "select 1;");
+    console.log(denied.output);
+    console.log('(Azure words it "password authentication failed"; the stand-in checks tokens through PAM.)');
+    if (ok.status !== 0 || denied.status === 0) throw new Error("the demo's logins did not behave as the guide says");
+  } finally {
+    await cluster.stop();
+  }
+
+  section("6. The Azure side: offline plan (npm run plan)");
+  const plan = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "scripts/plan.ts"), "dev"], { encoding: "utf8" });
+  process.stdout.write(plan.stdout.split("\n# How to log in")[0]);
+  if (plan.status !== 0) throw new Error(plan.stderr);
+}
+
+/** Runs a guide command with bash, with an `az` on PATH that prints `token`, feeding `sql` to psql. */
+function runGuideCommand(command: string, token: string, sql: string): { status: number; output: string } {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-az-"));
+  try {
+    fs.writeFileSync(path.join(bin, "az"), `#!/bin/sh\nprintf '%s\\n' '${token}'\n`, { mode: 0o755 });
+    const r = spawnSync("bash", ["-c", command], {
+      input: sql,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PSQLRC: "/dev/null" },
+    });
+    return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}`.trim() };
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
+}
+
+function section(title: string): void {
+  console.log(`\n=== ${title} ===\n`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exit(1);
+});
