@@ -1,0 +1,163 @@
+/**
+ * Deploys EntraDatabaseAccess to a harness cluster the way `pulumi up` would: the program is evaluated
+ * under the offline mocks (scripts/offline/mockCloud.ts) with a postgresql.Provider made here, the
+ * recorded `postgresql:*` resources are put in dependency order, and the provider translator
+ * (tests/e2e/apply) applies them connected AS AN ENTRA ADMINISTRATOR with its token, never as superuser.
+ */
+import * as postgresql from "@pulumi/postgresql";
+import type { AccessPlan } from "../../../components/accessPlan";
+import { EntraDatabaseAccess, type AccessInput } from "../../../components/EntraDatabaseAccess";
+import { GuideAdministrator } from "../../../components/loginGuide";
+import type { PrincipalType } from "../../../components/principals";
+import { installMockCloud, settle, type RecordedResource } from "../../../scripts/offline/mockCloud";
+import { dependencyOrder } from "../../../scripts/offline/planReport";
+import type { ArmPrincipalType, PgCluster } from "../harness/cluster";
+import { applyResources, destroyResources, type ApplyOptions, type ApplyReport, type RegisteredResource } from "../apply/translator";
+
+export const T = {
+  role: "postgresql:index/role:Role",
+  label: "postgresql:index/securityLabel:SecurityLabel",
+  database: "postgresql:index/database:Database",
+  schema: "postgresql:index/schema:Schema",
+  grant: "postgresql:index/grant:Grant",
+  defaultPrivileges: "postgresql:index/defaultPrivileges:DefaultPrivileges",
+  grantRole: "postgresql:index/grantRole:GrantRole",
+} as const;
+
+/** An Entra identity of a test: its login name, object id and kind. */
+export interface Identity {
+  name: string;
+  oid: string;
+  type: PrincipalType;
+}
+
+/** Readable, distinct object ids: oid(1) = 00000000-0000-4000-8000-000000000001. */
+export const oid = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+
+/** ARM has no ManagedIdentity administrator type: a managed identity is declared as a service principal. */
+export const armType = (t: PrincipalType): ArmPrincipalType => (t === "ManagedIdentity" ? "ServicePrincipal" : t);
+
+/** Declares each identity an Entra administrator of the cluster, as ARM would. */
+export async function declareAdministrators(cluster: PgCluster, admins: Identity[]): Promise<void> {
+  for (const a of admins) await cluster.declareAdministrator(a.name, a.oid, armType(a.type));
+}
+
+export const asGuideAdministrators = (admins: Identity[]): GuideAdministrator[] =>
+  admins.map((a) => ({ principalName: a.name, principalType: a.type }));
+
+/** A resource as captured, with the resource options the translator honours. */
+export interface CapturedResource extends RegisteredResource {
+  urn: string;
+  dependencies: string[];
+  retainOnDelete: boolean;
+  /** Provider reference (`urn::id`). */
+  provider?: string;
+}
+
+export interface Deployment {
+  plan: AccessPlan;
+  /** `postgresql:*` resources in dependency order (what `pulumi up` would create, one at a time). */
+  resources: CapturedResource[];
+  /** Everything registered, components and provider included. */
+  recorded: RecordedResource[];
+  providerUrn: string;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getIgnorechangesList(): string[];
+  getRetainondelete(): boolean | undefined;
+}
+
+/**
+ * Evaluates `new EntraDatabaseAccess(name, input)` under the offline mocks with a postgresql.Provider
+ * logging in as `deployer`, and returns its postgresql resources in dependency order.
+ */
+export async function planDeployment(input: AccessInput, deployer: string, name = "app"): Promise<Deployment> {
+  const cloud = installMockCloud({});
+  // mockCloud records what the engine needs for ordering; the translator also honours ignoreChanges
+  // and retainOnDelete, which it does not record, so read them off the same registration requests.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
+  const options = new Map<string, { ignoreChanges: string[]; retainOnDelete: boolean }>();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: RegisterRequest, callback: unknown) => {
+    options.set(`${req.getType()}::${req.getName()}`, {
+      ignoreChanges: req.getIgnorechangesList(),
+      retainOnDelete: req.getRetainondelete() === true,
+    });
+    return register(req, callback);
+  };
+
+  let access: EntraDatabaseAccess | undefined;
+  let failure: unknown;
+  try {
+    const provider = new postgresql.Provider("pg", {
+      host: "127.0.0.1",
+      port: 5432,
+      database: "postgres",
+      username: deployer,
+      azureIdentityAuth: true,
+      sslmode: "require",
+      superuser: false,
+    });
+    access = new EntraDatabaseAccess(name, { ...input, provider });
+  } catch (e) {
+    failure = e;
+  }
+  await settle();
+  if (failure) throw failure;
+  if (!access) throw new Error("EntraDatabaseAccess was not constructed");
+
+  const providerUrn = cloud.resources.find((r) => r.type === "pulumi:providers:postgresql")?.urn ?? "";
+  const resources = dependencyOrder(cloud.resources)
+    .filter((r) => r.custom && r.type.startsWith("postgresql:"))
+    .map((r) => {
+      const o = options.get(`${r.type}::${r.name}`);
+      const ignoreChanges = o?.ignoreChanges ?? [];
+      return {
+        type: r.type,
+        name: r.name,
+        inputs: r.inputs,
+        urn: r.urn,
+        dependencies: r.dependencies,
+        provider: r.provider,
+        retainOnDelete: o?.retainOnDelete ?? false,
+        ...(ignoreChanges.length ? { ignoreChanges } : {}),
+      };
+    });
+  return { plan: access.plan, resources, recorded: cloud.resources, providerUrn };
+}
+
+/** Connects the translator as `admin`, logging in with the admin's own token like the provider's azureIdentityAuth. */
+function connector(cluster: PgCluster, admin: Identity) {
+  const token = cluster.token({ oid: admin.oid });
+  return (db: string) => cluster.connectAs(admin.name, token, db);
+}
+
+const settings = (admin: Identity) => ({ username: admin.name, superuser: false, databaseDefault: "postgres" });
+
+/** `pulumi up --refresh` (or, with fresh, the first `pulumi up` of a stack) as `admin`. */
+export function deploy(cluster: PgCluster, d: Deployment, admin: Identity, options: ApplyOptions = {}): Promise<ApplyReport> {
+  return applyResources(d.resources, connector(cluster, admin), settings(admin), options);
+}
+
+/** `pulumi destroy` as `admin`; resources with retainOnDelete are left alone, as Pulumi does. */
+export function destroy(cluster: PgCluster, d: Deployment, admin: Identity): Promise<ApplyReport> {
+  return destroyResources(
+    d.resources.filter((r) => !r.retainOnDelete),
+    connector(cluster, admin),
+    settings(admin),
+  );
+}
+
+/** Write statements of a report, one line each, for failure messages. */
+export function writesOf(report: ApplyReport): string[] {
+  return report.statements.filter((s) => s.kind === "write").map((s) => `${s.resource}: ${s.sql}`);
+}
+
+/** Actions per resource name, e.g. { "app-grant-...": "unchanged" }. */
+export function actions(report: ApplyReport): Record<string, string> {
+  return Object.fromEntries(report.resources.map((r) => [r.name, r.action]));
+}
