@@ -103,7 +103,6 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
     });
 
     const ownerOf = (database: string) => plan.databases.find((d) => d.name === database)!.owner;
-    const databaseOf = (owner: string) => databases.get(plan.databases.find((d) => d.owner === owner)?.name ?? "");
     const ownerRoles = new Map<string, postgresql.Role>();
     const databases = new Map<string, postgresql.Database>();
     const schemas = new Map<string, postgresql.Schema>();
@@ -123,9 +122,20 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
       }
     }
 
-    const principalRoles = new Map<string, pulumi.Resource>();
+    // Shared NOLOGIN roles holding each preset's privileges; principals become their members.
+    const grantees = new Map<string, pulumi.Resource>(ownerRoles);
+    for (const r of plan.accessRoles) {
+      grantees.set(r.name, new postgresql.Role(`${name}-access-${r.key}`, { name: r.name, login: false }, base));
+    }
+
     for (const p of plan.principals.filter((x) => !x.administrator)) {
-      const role = new postgresql.Role(`${name}-role-${p.key}`, { name: p.name, login: true }, base);
+      // Memberships ride on the Role (`roles`), one resource instead of one GrantRole each; no
+      // GrantRole ever targets these roles, which would fight over the same memberships.
+      const role = new postgresql.Role(
+        `${name}-role-${p.key}`,
+        { name: p.name, login: true, ...(p.memberOf.length > 0 ? { roles: p.memberOf } : {}) },
+        on(...p.memberOf.map((m) => grantees.get(m))),
+      );
       const label = new postgresql.SecurityLabel(
         `${name}-label-${p.key}`,
         {
@@ -136,7 +146,7 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
         },
         on(role),
       );
-      principalRoles.set(p.name, label);
+      grantees.set(p.name, label);
     }
 
     // Administrators act on a database through its owner role, so nothing is granted on a database
@@ -146,7 +156,7 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
       const membership = new postgresql.GrantRole(
         `${name}-member-${m.key}`,
         { role: m.role, grantRole: m.grantRole, withAdminOption: m.withAdminOption },
-        on(ownerRoles.get(m.grantRole), principalRoles.get(m.role), databaseOf(m.grantRole)),
+        on(grantees.get(m.grantRole), grantees.get(m.role)),
       );
       if (m.role === plan.administratorsRole) adminsAsOwner.set(m.grantRole, membership);
     }
@@ -165,7 +175,7 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
         on(
           databases.get(g.database),
           g.schema ? schemas.get(`${g.database}\u0000${g.schema}`) : undefined,
-          principalRoles.get(g.role),
+          grantees.get(g.role),
           adminsAsOwner.get(ownerOf(g.database)),
         ),
       );
@@ -177,9 +187,8 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
         on(
           databases.get(d.database),
           schemas.get(`${d.database}\u0000${d.schema}`),
-          principalRoles.get(d.role),
-          ownerRoles.get(d.owner),
-          principalRoles.get(d.owner),
+          grantees.get(d.role),
+          grantees.get(d.owner),
           adminsAsOwner.get(ownerOf(d.database)),
         ),
       );

@@ -6,7 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { InputIssue, throwIfIssues } from "./errors";
-import { PRINCIPAL_TYPES, PrincipalType, isUuid, labelPrincipalType, roleNameProblem } from "./principals";
+import { MAX_ROLE_NAME_BYTES, PRINCIPAL_TYPES, PrincipalType, isUuid, labelPrincipalType, roleNameProblem } from "./principals";
 import { nameKey } from "./serverPlan";
 import type { AccessEntryArgs, AccessInput, DatabaseArgs } from "./EntraDatabaseAccess";
 
@@ -61,6 +61,21 @@ export interface PlannedRole {
   principalType: PrincipalType;
   /** True when Azure made the role (a server administrator): grant to it, never create or label it. */
   administrator: boolean;
+  /** Access roles and owner roles it is a member of (for non-administrators: the Role's `roles`). */
+  memberOf: string[];
+}
+
+/**
+ * A shared NOLOGIN role holding one preset's privileges on some schemas of one database. Principals
+ * with that preset become members, so the grants and default privileges exist once per preset, not
+ * once per principal.
+ */
+export interface PlannedAccessRole {
+  key: string;
+  name: string;
+  database: string;
+  preset: Exclude<Preset, "owner">;
+  schemas: string[];
 }
 
 export interface PlannedDatabase {
@@ -112,6 +127,8 @@ export interface PlannedAccess {
 
 export interface AccessPlan {
   databases: PlannedDatabase[];
+  /** Shared roles holding each preset's privileges; principals are their members. */
+  accessRoles: PlannedAccessRole[];
   /** Principals, sorted by name. Administrators are listed but get no Role resource. */
   principals: PlannedRole[];
   grants: PlannedGrant[];
@@ -130,6 +147,13 @@ export const ACCESS_DEFAULTS = {
 
 export function ownerRoleName(database: string): string {
   return `${database}_owner`;
+}
+
+/** `<db>_read`, `<db>_readwrite`, or with the schemas when a grant names only some of them. */
+export function accessRoleName(db: { name: string; schemas: string[] }, preset: Exclude<Preset, "owner">, schemas: string[]): string {
+  const all = db.schemas.length === schemas.length && db.schemas.every((s) => schemas.includes(s));
+  const base = `${db.name}_${preset.toLowerCase()}${all ? "" : `_${[...schemas].sort().join("_")}`}`;
+  return Buffer.byteLength(base, "utf8") <= MAX_ROLE_NAME_BYTES ? base : nameKey(base);
 }
 
 export interface AccessValidationOptions {
@@ -159,8 +183,29 @@ export function validateAccessInput(args: AccessInput, options: AccessValidation
   if ((args.databases ?? []).length === 0) add("databases", args.databases, "at least one database to grant on");
 
   const principals = new Map<string, string>();
+  // Names the component gives its own roles; a principal of the same name would be merged into them.
+  const ours = [...databases.values()].map((db) => ({ db: db.name, owner: db.owner ?? ownerRoleName(db.name) }));
+  const isOurs = (name: string) =>
+    ours.some(
+      ({ db, owner }) =>
+        name === owner ||
+        name === `${db}_read` ||
+        name === `${db}_readwrite` ||
+        name.startsWith(`${db}_read_`) ||
+        name.startsWith(`${db}_readwrite_`),
+    );
   if (args.access !== undefined && !Array.isArray(args.access)) add("access", args.access, "a list of access entries");
-  else (args.access ?? []).forEach((entry, i) => validateEntry(entry, `access[${i}]`, databases, principals, options, add));
+  else
+    (args.access ?? []).forEach((entry, i) => {
+      validateEntry(entry, `access[${i}]`, databases, principals, options, add);
+      if (typeof entry?.principal?.name === "string" && isOurs(entry.principal.name)) {
+        add(
+          `access[${i}].principal.name`,
+          entry.principal.name,
+          "a name other than the component's own owner and access roles (<database>_owner, <database>_read, <database>_readwrite)",
+        );
+      }
+    });
   return issues;
 }
 
@@ -321,7 +366,6 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
       objectOwners: [...new Set([owner, ...(db.objectOwners ?? [])])].sort(),
     };
   });
-  const dbByName = new Map(databases.map((d) => [d.name, d]));
 
   const entries = args.access ?? [];
   const principals: PlannedRole[] = entries
@@ -332,6 +376,7 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
         typeof e.principal.objectId === "string" ? e.principal.objectId.toLowerCase() : (e.principal.objectId as pulumi.Input<string>),
       principalType: e.principal.type,
       administrator: e.administrator === true,
+      memberOf: [] as string[],
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 
@@ -339,6 +384,45 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
   const defaults: PlannedDefaultPrivileges[] = [];
   const memberships: PlannedMembership[] = [];
   const access: PlannedAccess[] = [];
+  const accessRoles = new Map<string, PlannedAccessRole>();
+
+  /** Grants and default privileges giving `role` the privileges on the schemas of one database. */
+  const grantTo = (role: string, roleKey: string, db: PlannedDatabase, schemas: string[], privs: ExplicitPrivileges) => {
+    const databasePrivs = normalise(privs.database ?? []);
+    if (databasePrivs.length > 0) {
+      grants.push({ key: `${db.key}-${roleKey}-database`, role, database: db.name, objectType: "database", privileges: databasePrivs });
+    }
+    for (const schema of [...schemas].sort()) {
+      const skey = `${db.key}-${nameKey(schema)}-${roleKey}`;
+      for (const kind of ["schema", "table", "sequence", "function"] as const) {
+        const list = normalise(privs[kind] ?? []);
+        if (list.length === 0) continue;
+        grants.push({ key: `${skey}-${kind}`, role, database: db.name, schema, objectType: kind, privileges: list });
+        if (kind === "schema") continue;
+        for (const owner of db.objectOwners.filter((o) => o !== role)) {
+          defaults.push({
+            key: `${skey}-${kind}-by-${nameKey(owner)}`,
+            role,
+            database: db.name,
+            schema,
+            owner,
+            objectType: kind,
+            privileges: list,
+          });
+        }
+      }
+    }
+  };
+
+  /** The shared NOLOGIN role holding a preset's privileges on some schemas of a database. */
+  const accessRoleFor = (db: PlannedDatabase, preset: Exclude<Preset, "owner">, schemas: string[]): string => {
+    const name = accessRoleName(db, preset, schemas);
+    if (!accessRoles.has(name)) {
+      accessRoles.set(name, { key: nameKey(name), name, database: db.name, preset, schemas: [...schemas].sort() });
+      grantTo(name, nameKey(name), db, schemas, PRESET_PRIVILEGES[preset]);
+    }
+    return name;
+  };
 
   // Every administrator may act as every owner role, so any of them can manage grants on what the
   // owner owns, whichever administrator created it (see the README: "Who owns the databases").
@@ -349,76 +433,69 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
       grantRole: db.owner,
       withAdminOption: true,
     });
-    if (args.revokePublicCreate ?? ACCESS_DEFAULTS.revokePublicCreate) {
-      if (db.schemas.includes("public")) {
-        // The provider's Grant revokes what it does not list: PUBLIC keeps USAGE on public, loses CREATE.
-        grants.push({
-          key: `${db.key}-public-public-schema`,
-          role: "public",
-          database: db.name,
-          schema: "public",
-          objectType: "schema",
-          privileges: ["USAGE"],
-        });
-      }
+    if ((args.revokePublicCreate ?? ACCESS_DEFAULTS.revokePublicCreate) && db.schemas.includes("public")) {
+      // The provider's Grant revokes what it does not list: PUBLIC keeps USAGE on public, loses CREATE.
+      grants.push({
+        key: `${db.key}-public-public-schema`,
+        role: "public",
+        database: db.name,
+        schema: "public",
+        objectType: "schema",
+        privileges: ["USAGE"],
+      });
     }
   }
 
   for (const entry of [...entries].sort((a, b) => a.principal.name.localeCompare(b.principal.name))) {
     const role = entry.principal.name;
     const pkey = nameKey(role);
-    // Fold the entry's grants into one privilege set per database and schema.
-    const perDb = new Map<string, { owner: boolean; schemas: Map<string, ExplicitPrivileges>; preset: Preset | "custom" }>();
-    for (const g of entry.grants) {
-      const db = dbByName.get(g.database)!;
-      const slot = perDb.get(db.name) ?? { owner: false, schemas: new Map(), preset: g.preset ?? "custom" };
-      perDb.set(db.name, slot);
-      if (g.preset === "owner") {
-        slot.owner = true;
-        slot.preset = "owner";
+    const memberOf: string[] = [];
+    for (const db of databases) {
+      const mine = entry.grants.filter((g) => g.database === db.name);
+      if (mine.length === 0) continue;
+      if (mine.some((g) => g.preset === "owner")) {
+        memberOf.push(db.owner);
+        access.push({ role, database: db.name, schemas: db.schemas, preset: "owner" });
         continue;
       }
-      const privileges: ExplicitPrivileges = g.preset ? PRESET_PRIVILEGES[g.preset] : g.privileges!;
-      for (const s of g.schemas ?? db.schemas) slot.schemas.set(s, privileges);
+      // Presets go through shared access roles; explicit privileges are granted to the principal itself.
+      const byPreset = new Map<Preset | "custom", Set<string>>();
+      for (const g of mine) {
+        const set = byPreset.get(g.preset ?? "custom") ?? new Set<string>();
+        for (const s of g.schemas ?? db.schemas) set.add(s);
+        byPreset.set(g.preset ?? "custom", set);
+        if (!g.preset) grantTo(role, pkey, db, g.schemas ?? db.schemas, g.privileges!);
+      }
+      for (const [preset, schemas] of byPreset) {
+        if (preset !== "custom" && preset !== "owner") memberOf.push(accessRoleFor(db, preset, [...schemas]));
+      }
+      const presets = [...byPreset.keys()];
+      access.push({
+        role,
+        database: db.name,
+        schemas: [...new Set([...byPreset.values()].flatMap((x) => [...x]))].sort(),
+        preset: presets.length === 1 ? presets[0] : "custom",
+      });
     }
-
-    for (const [dbName, slot] of perDb) {
-      const db = dbByName.get(dbName)!;
-      if (slot.owner) {
-        memberships.push({ key: `${db.key}-owner-${pkey}`, role, grantRole: db.owner, withAdminOption: false });
-        access.push({ role, database: dbName, schemas: db.schemas, preset: "owner" });
-        continue;
-      }
-      const databasePrivs = normalise([...slot.schemas.values()].flatMap((p) => p.database ?? []));
-      if (databasePrivs.length > 0) {
-        grants.push({ key: `${db.key}-${pkey}-database`, role, database: dbName, objectType: "database", privileges: databasePrivs });
-      }
-      for (const [schema, privs] of [...slot.schemas].sort(([a], [b]) => a.localeCompare(b))) {
-        const skey = `${db.key}-${nameKey(schema)}-${pkey}`;
-        for (const kind of ["schema", "table", "sequence", "function"] as const) {
-          const list = normalise(privs[kind] ?? []);
-          if (list.length === 0) continue;
-          grants.push({ key: `${skey}-${kind}`, role, database: dbName, schema, objectType: kind, privileges: list });
-          if (kind === "schema") continue;
-          for (const owner of db.objectOwners) {
-            if (owner === role) continue;
-            defaults.push({
-              key: `${skey}-${kind}-by-${nameKey(owner)}`,
-              role,
-              database: dbName,
-              schema,
-              owner,
-              objectType: kind,
-              privileges: list,
-            });
-          }
-        }
-      }
-      access.push({ role, database: dbName, schemas: [...slot.schemas.keys()].sort(), preset: slot.preset });
+    const planned = principals.find((p) => p.name === role)!;
+    planned.memberOf = [...new Set(memberOf)].sort();
+    // Azure owns administrators' roles: their memberships are separate GrantRole resources.
+    if (planned.administrator) {
+      for (const target of planned.memberOf)
+        memberships.push({ key: `${nameKey(target)}-${pkey}`, role, grantRole: target, withAdminOption: false });
     }
   }
 
-  return { databases, principals, grants, defaultPrivileges: defaults, memberships, access, administratorsRole };
+  return {
+    databases,
+    principals,
+    accessRoles: [...accessRoles.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    grants,
+    defaultPrivileges: defaults,
+    memberships,
+    access,
+    administratorsRole,
+  };
 }
 
 /** The `pgaadauth` security label Azure stores for a mapped role (see azure-entra-facts.md). */

@@ -56,7 +56,11 @@ describe("EntraDatabaseAccess", () => {
 
   it("maps a non-administrator with a LOGIN role and a pgaadauth label", async () => {
     const cloud = await build([READERS]);
-    expect(cloud.byType(T.role).find((r) => r.inputs.name === "Data Readers")?.inputs).toEqual({ name: "Data Readers", login: true });
+    expect(cloud.byType(T.role).find((r) => r.inputs.name === "Data Readers")?.inputs).toEqual({
+      name: "Data Readers",
+      login: true,
+      roles: ["orders_read"],
+    });
     expect(cloud.byType(T.label).map((r) => r.inputs)).toEqual([
       { objectType: "role", objectName: "Data Readers", labelProvider: "pgaadauth", label: `aadauth,oid=${IDS.readers},type=group` },
     ]);
@@ -65,6 +69,7 @@ describe("EntraDatabaseAccess", () => {
   it("never creates, labels or alters an administrator's role; it only grants to it", async () => {
     const cloud = await build([DBA]);
     expect(cloud.byType(T.role).map((r) => r.inputs.name)).toEqual(["orders_owner"]);
+    expect(cloud.byType(T.role).some((r) => r.inputs.name === "pg-dba")).toBe(false);
     expect(cloud.byType(T.label)).toEqual([]);
     expect(cloud.byType(T.member).map((r) => r.inputs)).toContainEqual({
       role: "pg-dba",
@@ -74,17 +79,24 @@ describe("EntraDatabaseAccess", () => {
   });
 
   it.each([
-    ["read", READERS, { grants: 7, defaults: 4 }],
-    ["readWrite", API, { grants: 9, defaults: 6 }],
-  ])("uses one resource per database, schema and object kind for %s, not one per table", async (_preset, entry, expected) => {
-    const cloud = await build([entry]);
-    const mine = (t: string) => cloud.byType(t).filter((r) => r.inputs.role === entry.principal.name);
-    expect(mine(T.grant)).toHaveLength(expected.grants);
-    expect(mine(T.defaults)).toHaveLength(expected.defaults);
-    for (const g of mine(T.grant).filter((r) => ["table", "sequence", "function"].includes(String(r.inputs.objectType)))) {
-      expect(g.inputs.objects).toEqual([]);
-    }
-  });
+    ["read", READERS, "orders_read", { grants: 7, defaults: 4 }],
+    ["readWrite", API, "orders_readwrite", { grants: 9, defaults: 6 }],
+  ])(
+    "%s: one grant per database, schema and object kind on the shared access role, not one per table or principal",
+    async (_p, entry, accessRole, expected) => {
+      const cloud = await build([entry]);
+      const of = (t: string, role: string) => cloud.byType(t).filter((r) => r.inputs.role === role);
+      expect(of(T.grant, accessRole)).toHaveLength(expected.grants);
+      expect(of(T.defaults, accessRole)).toHaveLength(expected.defaults);
+      expect(of(T.grant, entry.principal.name)).toEqual([]);
+      for (const g of of(T.grant, accessRole).filter((r) => ["table", "sequence", "function"].includes(String(r.inputs.objectType)))) {
+        expect(g.inputs.objects).toEqual([]);
+      }
+      const second = await build([entry, { ...entry, principal: { ...entry.principal, name: `${entry.principal.name} 2` } }]);
+      expect(second.byType(T.grant)).toHaveLength(cloud.byType(T.grant).length);
+      expect(second.resources.length - cloud.resources.length).toBe(2); // its Role and its label
+    },
+  );
 
   it("sends every SQL resource through the given provider", async () => {
     const cloud = await build([READERS, API, DBA]);
@@ -93,17 +105,19 @@ describe("EntraDatabaseAccess", () => {
     for (const r of sql) expect(r.provider).toMatch(/::pg::/);
   });
 
-  it("grants only after the role is labelled, the database and schema exist, and administrators act as the owner", async () => {
+  it("grants only after the grantee, the database and schema exist, and administrators act as the owner", async () => {
     const cloud = await build([READERS]);
-    for (const g of cloud.byType(T.grant).filter((r) => r.inputs.role === "Data Readers")) {
+    const principalRole = cloud.byType(T.role).find((r) => r.inputs.name === "Data Readers")!;
+    expect(depsOf(cloud, principalRole).map((d) => d.inputs.name)).toContain("orders_read");
+    for (const g of cloud.byType(T.grant).filter((r) => r.inputs.role === "orders_read")) {
       const deps = depsOf(cloud, g).map((d) => d.type);
-      expect(deps).toContain(T.label);
+      expect(deps).toContain(T.role);
       expect(deps).toContain(T.db);
       expect(deps).toContain(T.member);
       if (g.inputs.schema === "reporting") expect(deps).toContain(T.schema);
     }
     for (const d of cloud.byType(T.defaults))
-      expect(depsOf(cloud, d).map((x) => x.type)).toEqual(expect.arrayContaining([T.label, T.db, T.member, T.role]));
+      expect(depsOf(cloud, d).map((x) => x.type)).toEqual(expect.arrayContaining([T.db, T.member, T.role]));
   });
 
   it("names resources by principal, database and schema, so reordering the list changes nothing", async () => {
@@ -119,7 +133,7 @@ describe("EntraDatabaseAccess", () => {
     const after = (await build([READERS, API])).resources.map((r) => `${r.name} ${JSON.stringify(r.inputs)}`);
     const added = after.filter((x) => !before.has(x));
     expect(added.length).toBeGreaterThan(0);
-    for (const x of added) expect(x).toMatch(/id-orders-api/);
+    for (const x of added) expect(x).toMatch(/id-orders-api|readwrite/);
   });
 
   it("registers nothing for bad input", async () => {

@@ -21,10 +21,14 @@ function input(...access: AccessEntryArgs[]): AccessInput {
 const grantsOf = (plan: AccessPlan, role: string) =>
   plan.grants.filter((g) => g.role === role).map((g) => `${g.objectType}${g.schema ? `:${g.schema}` : ""}=${g.privileges.join(",")}`);
 
+const principal = (plan: AccessPlan, name: string) => plan.principals.find((p) => p.name === name)!;
+
 describe("presets", () => {
-  it("read: CONNECT, USAGE, SELECT on tables and sequences, nothing that writes", () => {
+  it("read: membership in <db>_read, which has CONNECT, USAGE, SELECT on tables and sequences, nothing that writes", () => {
     const plan = planAccess(input(entry("Data Readers", "Group", [{ database: "orders", preset: "read" }])));
-    expect(grantsOf(plan, "Data Readers").sort()).toEqual(
+    expect(principal(plan, "Data Readers").memberOf).toEqual(["orders_read"]);
+    expect(grantsOf(plan, "Data Readers")).toEqual([]);
+    expect(grantsOf(plan, "orders_read").sort()).toEqual(
       [
         "database=CONNECT",
         "schema:public=USAGE",
@@ -35,16 +39,17 @@ describe("presets", () => {
         "sequence:reporting=SELECT",
       ].sort(),
     );
-    const everything = plan.grants.filter((g) => g.role === "Data Readers").flatMap((g) => g.privileges);
+    const everything = plan.grants.filter((g) => g.role === "orders_read").flatMap((g) => g.privileges);
     for (const write of ["INSERT", "UPDATE", "DELETE", "TRUNCATE", "CREATE", "EXECUTE", "TEMPORARY"])
       expect(everything).not.toContain(write);
   });
 
-  it("readWrite: writes rows and uses sequences and functions, but creates nothing", () => {
+  it("readWrite on some schemas: an access role named for them, that writes rows and uses sequences and functions, but creates nothing", () => {
     const plan = planAccess(
       input(entry("id-orders-api", "ManagedIdentity", [{ database: "orders", schemas: ["public"], preset: "readWrite" }])),
     );
-    expect(grantsOf(plan, "id-orders-api").sort()).toEqual(
+    expect(principal(plan, "id-orders-api").memberOf).toEqual(["orders_readwrite_public"]);
+    expect(grantsOf(plan, "orders_readwrite_public").sort()).toEqual(
       [
         "database=CONNECT",
         "schema:public=USAGE",
@@ -57,29 +62,39 @@ describe("presets", () => {
 
   it("owner: membership in the database's owner role, and no separate grants", () => {
     const plan = planAccess(input(entry("migrator", "ServicePrincipal", [{ database: "orders", preset: "owner" }])));
-    expect(plan.memberships).toContainEqual({
-      key: expect.any(String),
-      role: "migrator",
-      grantRole: "orders_owner",
-      withAdminOption: false,
-    });
+    expect(principal(plan, "migrator").memberOf).toEqual(["orders_owner"]);
     expect(grantsOf(plan, "migrator")).toEqual([]);
+    expect(plan.accessRoles).toEqual([]);
+  });
+
+  it("principals with the same preset share one access role: grants do not grow with principals", () => {
+    const one = planAccess(input(entry("Data Readers", "Group", [{ database: "orders", preset: "read" }])));
+    const many = planAccess(
+      input(
+        ...Array.from({ length: 20 }, (_, i) =>
+          entry(`reader${i}@contoso.com`, "User", [{ database: "orders", preset: "read" }], IDS.alice),
+        ),
+      ),
+    );
+    expect(many.grants).toEqual(one.grants);
+    expect(many.defaultPrivileges).toEqual(one.defaultPrivileges);
+    expect(many.principals.every((p) => p.memberOf.join() === "orders_read")).toBe(true);
   });
 
   it("default privileges cover objects the owner roles create later, for each object kind granted", () => {
     const input1 = input(entry("Data Readers", "Group", [{ database: "orders", schemas: ["public"], preset: "read" }]));
     input1.databases[0] = { ...ORDERS, objectOwners: ["migrator"] };
     const plan = planAccess(input1);
-    const defaults = plan.defaultPrivileges.map((d) => `${d.owner}/${d.schema}/${d.objectType}=${d.privileges.join(",")}`).sort();
+    const defaults = plan.defaultPrivileges.map((d) => `${d.role}/${d.owner}/${d.schema}/${d.objectType}=${d.privileges.join(",")}`).sort();
     expect(defaults).toEqual([
-      "migrator/public/sequence=SELECT",
-      "migrator/public/table=SELECT",
-      "orders_owner/public/sequence=SELECT",
-      "orders_owner/public/table=SELECT",
+      "orders_read_public/migrator/public/sequence=SELECT",
+      "orders_read_public/migrator/public/table=SELECT",
+      "orders_read_public/orders_owner/public/sequence=SELECT",
+      "orders_read_public/orders_owner/public/table=SELECT",
     ]);
   });
 
-  it("explicit privileges are granted as given, upper-cased and de-duplicated", () => {
+  it("explicit privileges are granted to the principal itself, upper-cased and de-duplicated", () => {
     const plan = planAccess(
       input(
         entry("auditor@contoso.com", "User", [
@@ -96,6 +111,7 @@ describe("presets", () => {
       "schema:reporting=USAGE",
       "table:reporting=REFERENCES,SELECT",
     ]);
+    expect(principal(plan, "auditor@contoso.com").memberOf).toEqual([]);
   });
 });
 
@@ -117,12 +133,12 @@ describe("the plan's shape", () => {
     expect(off.grants.filter((g) => g.role === "public")).toEqual([]);
   });
 
-  it("marks administrators so they get grants but no role", () => {
+  it("gives administrators memberships as separate grants, since Azure owns their roles", () => {
     const plan = planAccess(
       input({ principal: { name: "pg-dba", type: "Group" }, administrator: true, grants: [{ database: "orders", preset: "read" }] }),
     );
-    expect(plan.principals).toEqual([expect.objectContaining({ name: "pg-dba", administrator: true })]);
-    expect(grantsOf(plan, "pg-dba").length).toBeGreaterThan(0);
+    expect(plan.principals).toEqual([expect.objectContaining({ name: "pg-dba", administrator: true, memberOf: ["orders_read"] })]);
+    expect(plan.memberships).toContainEqual(expect.objectContaining({ role: "pg-dba", grantRole: "orders_read", withAdminOption: false }));
   });
 
   it("gives every resource a unique key that does not depend on list order", () => {
