@@ -60,34 +60,50 @@ const grantee = (col: string) => `CASE WHEN ${col} = 0 THEN 'PUBLIC' ELSE pg_get
 
 /** Every ACL entry of a database's own objects (system schemas left out), one row per privilege. */
 const LOCAL_ACLS = `
-SELECT kind, object, ${grantee("(a).grantee")} AS grantee, (a).privilege_type AS privilege, (a).is_grantable AS grantable
+SELECT kind, object, pg_get_userbyid(owner) AS owner, ${grantee("(a).grantee")} AS grantee, (a).privilege_type AS privilege,
+       (a).is_grantable AS grantable
 FROM (
-  SELECT 'schema' AS kind, n.nspname::text AS object, aclexplode(n.nspacl) AS a
+  SELECT 'schema' AS kind, n.nspname::text AS object, n.nspowner AS owner, aclexplode(n.nspacl) AS a
     FROM pg_namespace n WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
   UNION ALL
   SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'view' ELSE 'table' END,
-         n.nspname || '.' || c.relname, aclexplode(c.relacl)
+         n.nspname || '.' || c.relname, c.relowner, aclexplode(c.relacl)
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
   UNION ALL
-  SELECT 'column', n.nspname || '.' || c.relname || '.' || att.attname, aclexplode(att.attacl)
+  SELECT 'column', n.nspname || '.' || c.relname || '.' || att.attname, c.relowner, aclexplode(att.attacl)
     FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
   UNION ALL
-  SELECT 'function', n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', aclexplode(p.proacl)
+  SELECT 'function', n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.proowner,
+         aclexplode(p.proacl)
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
    WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
   UNION ALL
   SELECT 'default ' || CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions'
                                             WHEN 'T' THEN 'types' WHEN 'n' THEN 'schemas' END,
-         coalesce(n.nspname, '*') || ' for ' || pg_get_userbyid(d.defaclrole), aclexplode(d.defaclacl)
+         coalesce(n.nspname, '*') || ' for ' || pg_get_userbyid(d.defaclrole), d.defaclrole, aclexplode(d.defaclacl)
     FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
 ) x`;
 
 const DATABASE_ACLS = `
-SELECT 'database' AS kind, d.datname::text AS object, ${grantee("(a).grantee")} AS grantee,
+SELECT 'database' AS kind, d.datname::text AS object, pg_get_userbyid(d.datdba) AS owner, ${grantee("(a).grantee")} AS grantee,
        (a).privilege_type AS privilege, (a).is_grantable AS grantable
-  FROM (SELECT datname, aclexplode(datacl) AS a FROM pg_database) d`;
+  FROM (SELECT datname, datdba, aclexplode(datacl) AS a FROM pg_database) d`;
+
+/** Objects of a database's own schemas and who owns them. */
+const OWNED = `
+SELECT 'schema' AS kind, nspname::text AS object, pg_get_userbyid(nspowner) AS owner FROM pg_namespace
+ WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'
+UNION ALL
+SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'view' ELSE 'table' END,
+       n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND c.relkind IN ('r', 'p', 'S', 'v', 'm', 'f')
+UNION ALL
+SELECT 'function', n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', pg_get_userbyid(p.proowner)
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'`;
 
 const line = (r: Row, withGrantee: boolean) =>
   `${r.kind} ${r.object}: ${r.privilege}${r.grantable ? " WITH GRANT OPTION" : ""}${withGrantee ? ` to ${r.grantee}` : ""}`;
@@ -112,6 +128,58 @@ export async function privilegesOf(cluster: PgCluster, role: string, databases: 
     }
   }
   return out.sort();
+}
+
+/** The roles `role` acts as: itself and every role it inherits from, not following `exclude` (e.g. azure_pg_admin). */
+export async function actsAs(cluster: PgCluster, role: string, exclude: string[] = []): Promise<string[]> {
+  const rows = await su(
+    cluster,
+    "postgres",
+    `WITH RECURSIVE c(oid) AS (
+       SELECT oid FROM pg_roles WHERE rolname = $1
+       UNION
+       SELECT m.roleid FROM pg_auth_members m JOIN c ON m.member = c.oid JOIN pg_roles r ON r.oid = c.oid
+        WHERE r.rolinherit AND pg_get_userbyid(m.roleid) <> ALL ($2::text[])
+     )
+     SELECT rolname FROM pg_roles WHERE oid IN (SELECT oid FROM c) ORDER BY 1`,
+    [role, exclude],
+  );
+  return rows.map((r) => r.rolname as string);
+}
+
+export interface Access {
+  /** Roles it inherits from (itself and `exclude`d paths left out), e.g. ["orders_owner"] or ["orders_read"]. */
+  through: string[];
+  /**
+   * What it may do, whichever of those roles holds it: ACL entries (`[orders] table app.t: SELECT`,
+   * `database orders: CONNECT`, `[orders] default tables app for orders_owner: SELECT`) and ownership
+   * (`owns database orders`, `[orders] owns table app.t`). An owner's entries on its own objects are left
+   * out (ownership says more). PUBLIC's defaults are not included.
+   */
+  lines: string[];
+}
+
+/**
+ * What `role` can do in `databases`, directly or through the roles it inherits from, independent of how
+ * the component spreads privileges over roles (granted to the principal, or to a shared role it joins).
+ */
+export async function accessOf(cluster: PgCluster, role: string, databases: string[], exclude: string[] = []): Promise<Access> {
+  const roles = await actsAs(cluster, role, exclude);
+  const lines: string[] = [];
+  const held = (sql: string) => `SELECT * FROM (${sql}) x WHERE grantee = ANY ($1::text[]) AND grantee <> owner`;
+  for (const r of await su(cluster, "postgres", held(DATABASE_ACLS), [roles])) lines.push(line(r, false));
+  for (const d of await su(cluster, "postgres", "SELECT datname FROM pg_database WHERE pg_get_userbyid(datdba) = ANY ($1::text[])", [
+    roles,
+  ])) {
+    lines.push(`owns database ${d.datname}`);
+  }
+  for (const db of databases) {
+    for (const r of await su(cluster, db, held(LOCAL_ACLS), [roles])) lines.push(`[${db}] ${line(r, false)}`);
+    for (const o of await su(cluster, db, `SELECT * FROM (${OWNED}) x WHERE owner = ANY ($1::text[])`, [roles])) {
+      lines.push(`[${db}] owns ${o.kind} ${o.object}`);
+    }
+  }
+  return { through: roles.filter((r) => r !== role), lines: lines.sort() };
 }
 
 /** The role's pgaadauth label, or undefined. */
@@ -187,17 +255,7 @@ export async function snapshot(cluster: PgCluster, databases: string[]): Promise
   for (const r of await su(cluster, "postgres", DATABASE_ACLS)) out.push(line(r, true));
   for (const db of databases) {
     for (const r of await su(cluster, db, LOCAL_ACLS)) out.push(`[${db}] ${line(r, true)}`);
-    const owners = await su(
-      cluster,
-      db,
-      `SELECT 'schema ' || nspname || ' owned by ' || pg_get_userbyid(nspowner) AS l FROM pg_namespace
-        WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'
-       UNION ALL
-       SELECT 'relation ' || n.nspname || '.' || c.relname || ' owned by ' || pg_get_userbyid(c.relowner)
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND c.relkind IN ('r', 'S', 'v', 'm', 'p')`,
-    );
-    for (const o of owners) out.push(`[${db}] ${o.l}`);
+    for (const o of await su(cluster, db, OWNED)) out.push(`[${db}] ${o.kind} ${o.object} owned by ${o.owner}`);
   }
   return out.sort();
 }

@@ -1,7 +1,7 @@
 /**
  * What each preset must give, written out by hand from the README and the GrantArgs docs (not derived
  * from components/accessPlan.ts, so a planning mistake cannot hide itself), in the line format of
- * catalog.privilegesOf.
+ * catalog.accessOf.
  */
 import type { Preset } from "../../../components/accessPlan";
 import type { PrincipalType } from "../../../components/principals";
@@ -21,13 +21,24 @@ const PER_PRESET = {
 };
 
 /**
- * Everything a principal with `preset` on `database` (granted on the schemas in `objects`) holds
- * explicitly. read/readWrite: CONNECT, USAGE on each schema, the preset's privileges on every existing
- * table, sequence and function, and the same as default privileges for objects the owner role makes
- * later. owner: membership in the owner role and nothing else.
+ * What a principal with `preset` on `database` (granted on the schemas in `objects`) may do, in the line
+ * format of catalog.accessOf. read/readWrite: CONNECT, USAGE on each schema, the preset's privileges on
+ * every existing table, sequence and function, and the same as default privileges for objects the owner
+ * role makes later. owner: it acts as the owner role, so it owns the database, the schemas the component
+ * created (public belongs to pg_database_owner in PostgreSQL 15) and everything the owner role made.
  */
-export function expectedPrivileges(preset: Preset, database: string, owner: string, objects: SchemaObjects[]): string[] {
-  if (preset === "owner") return [`member of ${owner}`];
+export function expectedAccess(preset: Preset, database: string, owner: string, objects: SchemaObjects[]): string[] {
+  if (preset === "owner") {
+    const out = [`owns database ${database}`];
+    for (const o of objects) {
+      const at = (line: string) => out.push(`[${database}] owns ${line}`);
+      if (o.schema !== "public") at(`schema ${o.schema}`);
+      for (const t of o.tables) at(`table ${o.schema}.${t}`);
+      for (const s of o.sequences) at(`sequence ${o.schema}.${s}`);
+      for (const f of o.functions) at(`function ${o.schema}.${f}`);
+    }
+    return out.sort();
+  }
   const p = PER_PRESET[preset];
   const out = [`database ${database}: CONNECT`];
   for (const o of objects) {

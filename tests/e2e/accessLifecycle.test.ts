@@ -1,0 +1,361 @@
+/**
+ * EntraDatabaseAccess over the life of a stack, on real PostgreSQL 15 with the pgaadauth stand-in:
+ * re-applying converges (every resource unchanged, catalogues identical), out-of-band drift is repaired
+ * back to exactly the planned state, a second Entra administrator can take over the deployment, and
+ * destroy leaves nothing of ours while never touching the administrators or azure_pg_admin. Every apply
+ * runs through the provider translator as an administrator with its token, never as superuser.
+ */
+import type { AccessInput } from "../../components/EntraDatabaseAccess";
+import type { ApplyReport } from "./apply/translator";
+import { startCluster, type PgCluster } from "./harness/cluster";
+import { accessOf, closeCatalog, diffLines, labelOf, one, privilegesOf, snapshot, su } from "./support/catalog";
+import {
+  T,
+  declareAdministrators,
+  deploy,
+  destroy,
+  oid,
+  planDeployment,
+  writesOf,
+  type CapturedResource,
+  type Deployment,
+  type Identity,
+} from "./support/deploy";
+import { expectedAccess, type SchemaObjects } from "./support/expected";
+import { asRole, attempt } from "./support/login";
+
+const DEPLOYER: Identity = { name: "ci-deployer", oid: oid(1), type: "ServicePrincipal" };
+/** Declared later: a second administrator taking over the stack. */
+const ADMIN2: Identity = { name: "dba2@contoso.com", oid: oid(2), type: "User" };
+const MEMBER = { name: "member@contoso.com", oid: oid(3) };
+
+const DB = "ledger";
+const OWNER = "ledger_owner";
+const READER: Identity = { name: "reader@contoso.com", oid: oid(0x10), type: "User" };
+const WRITER: Identity = { name: "writer-app", oid: oid(0x11), type: "ServicePrincipal" };
+const ANALYSTS: Identity = { name: "Ledger Analysts", oid: oid(0x12), type: "Group" };
+const API: Identity = { name: "id-ledger-api", oid: oid(0x13), type: "ManagedIdentity" };
+const AUDITOR: Identity = { name: "auditor@contoso.com", oid: oid(0x14), type: "User" };
+
+const entry = (who: Identity, preset: "read" | "readWrite" | "owner", schemas?: string[]) => ({
+  principal: { name: who.name, type: who.type, objectId: who.oid },
+  grants: [{ database: DB, preset, ...(schemas ? { schemas } : {}) }],
+});
+const LEDGER: AccessInput = {
+  databases: [{ name: DB, schemas: ["public", "audit"] }],
+  access: [entry(READER, "read"), entry(WRITER, "readWrite"), entry(ANALYSTS, "read"), entry(API, "readWrite")],
+};
+const OBJECTS: SchemaObjects[] = [
+  { schema: "audit", tables: ["entries"], sequences: ["seq"], functions: [] },
+  { schema: "public", tables: ["orders"], sequences: ["orders_id_seq"], functions: ["total()"] },
+];
+
+let cluster: PgCluster;
+let ledger: Deployment;
+
+const tokenOf = (who: Identity) =>
+  who.type === "Group" ? cluster.token({ oid: MEMBER.oid, groups: [who.oid] }) : cluster.token({ oid: who.oid });
+
+/** Resources whose action was not "unchanged", as name -> action. */
+const changes = (r: ApplyReport) => Object.fromEntries(r.resources.filter((x) => x.action !== "unchanged").map((x) => [x.name, x.action]));
+
+/** The one resource of `type` whose inputs include `match`. */
+function resource(d: Deployment, type: string, match: Record<string, unknown>): CapturedResource {
+  const found = d.resources.filter((r) => r.type === type && Object.entries(match).every(([k, v]) => r.inputs[k] === v));
+  if (found.length !== 1) throw new Error(`${found.length} ${type} resources match ${JSON.stringify(match)}`);
+  return found[0];
+}
+
+/** A Grant giving a read-only privilege set on `schema`'s objects of `objectType` (to whichever role the component chose). */
+const readGrant = (d: Deployment, schema: string, objectType: string) =>
+  d.resources.find(
+    (r) =>
+      r.type === T.grant && r.inputs.schema === schema && r.inputs.objectType === objectType && r.inputs.role === roleHolding(d, "read"),
+  )!;
+
+/** The role holding the read preset's grants: the principal itself, or a shared role it is made a member of. */
+function roleHolding(d: Deployment, preset: "read" | "readWrite"): string {
+  const who = preset === "read" ? READER.name : WRITER.name;
+  const role = resource(d, T.role, { name: who });
+  const via = (role.inputs.roles as string[] | undefined) ?? [];
+  return via.length === 1 ? via[0] : who;
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  await declareAdministrators(cluster, [DEPLOYER]);
+  ledger = await planDeployment(LEDGER, DEPLOYER.name);
+  await deploy(cluster, ledger, DEPLOYER, { fresh: true });
+  // The application's schema, made by an administrator acting as the owner role.
+  await asRole(cluster, DEPLOYER.name, tokenOf(DEPLOYER), DB, async (c) => {
+    await c.query(`SET ROLE ${OWNER};
+      CREATE TABLE public.orders (id bigserial PRIMARY KEY, amount int); INSERT INTO public.orders (amount) VALUES (10), (20);
+      CREATE FUNCTION public.total() RETURNS bigint LANGUAGE sql AS 'SELECT sum(amount) FROM public.orders';
+      CREATE TABLE audit.entries (at timestamptz DEFAULT now(), what text); INSERT INTO audit.entries (what) VALUES ('created');
+      CREATE SEQUENCE audit.seq;`);
+  });
+});
+
+afterAll(async () => {
+  if (cluster) await closeCatalog(cluster);
+  await cluster?.stop();
+});
+
+describe("convergence", () => {
+  let converged: string[];
+
+  test("a second apply reports every resource unchanged, writes nothing and leaves the catalogues identical", async () => {
+    const before = await snapshot(cluster, [DB]);
+    const r = await deploy(cluster, ledger, DEPLOYER);
+    expect(changes(r)).toEqual({});
+    expect(writesOf(r)).toEqual([]);
+    converged = await snapshot(cluster, [DB]);
+    expect(diffLines(before, converged)).toEqual({ added: [], removed: [] });
+    // And the plan is really in place (not just stable).
+    expect((await accessOf(cluster, READER.name, [DB])).lines).toEqual(expectedAccess("read", DB, OWNER, OBJECTS));
+    expect((await accessOf(cluster, WRITER.name, [DB])).lines).toEqual(expectedAccess("readWrite", DB, OWNER, OBJECTS));
+  });
+
+  interface Drift {
+    title: string;
+    /** Out-of-band statements, as the superuser, per database. */
+    sql: (d: Deployment) => [db: string, sql: string][];
+    /** What the repairing apply must do, resource name -> action. */
+    repair: (d: Deployment) => Record<string, string>;
+  }
+
+  const DRIFTS: Drift[] = [
+    {
+      title: "a planned table privilege is revoked",
+      sql: (d) => [[DB, `REVOKE SELECT ON audit.entries FROM ${q(roleHolding(d, "read"))}`]],
+      repair: (d) => ({ [readGrant(d, "audit", "table").name]: "updated" }),
+    },
+    {
+      title: "an extra privilege on a table is granted to the read role",
+      sql: (d) => [[DB, `GRANT INSERT, TRUNCATE ON public.orders TO ${q(roleHolding(d, "read"))}`]],
+      repair: (d) => ({ [readGrant(d, "public", "table").name]: "updated" }),
+    },
+    {
+      title: "CONNECT on the database is revoked",
+      sql: (d) => [["postgres", `REVOKE CONNECT ON DATABASE ${DB} FROM ${q(roleHolding(d, "read"))}`]],
+      repair: (d) => ({ [resource(d, T.grant, { objectType: "database", role: roleHolding(d, "read") }).name]: "updated" }),
+    },
+    {
+      title: "default privileges are revoked",
+      sql: (d) => [
+        [DB, `ALTER DEFAULT PRIVILEGES FOR ROLE ${OWNER} IN SCHEMA audit REVOKE ALL ON TABLES FROM ${q(roleHolding(d, "readWrite"))}`],
+      ],
+      repair: (d) => ({
+        [resource(d, T.defaultPrivileges, { schema: "audit", objectType: "table", role: roleHolding(d, "readWrite") }).name]: "created",
+      }),
+    },
+    {
+      title: "a mapped role is dropped",
+      sql: () => [
+        [DB, `DROP OWNED BY ${q(WRITER.name)}`],
+        ["postgres", `DROP OWNED BY ${q(WRITER.name)}; DROP ROLE ${q(WRITER.name)}`],
+      ],
+      // Everything made for that principal comes back.
+      repair: (d) =>
+        Object.fromEntries(
+          d.resources
+            .filter((r) => [r.inputs.name, r.inputs.role, r.inputs.objectName].includes(WRITER.name))
+            .map((r) => [r.name, "created"]),
+        ),
+    },
+    {
+      title: "a label is changed to another object id",
+      sql: () => [["postgres", `SECURITY LABEL FOR pgaadauth ON ROLE ${q(READER.name)} IS 'aadauth,oid=${oid(0x666)},type=user'`]],
+      repair: (d) => ({ [resource(d, T.label, { objectName: READER.name }).name]: "updated" }),
+    },
+    {
+      title: "a label is removed",
+      sql: () => [["postgres", `SECURITY LABEL FOR pgaadauth ON ROLE ${q(API.name)} IS NULL`]],
+      repair: (d) => ({ [resource(d, T.label, { objectName: API.name }).name]: "created" }),
+    },
+    {
+      title: "a mapped role's attributes are changed",
+      sql: () => [["postgres", `ALTER ROLE ${q(READER.name)} NOLOGIN CREATEDB CONNECTION LIMIT 1`]],
+      repair: (d) => ({ [resource(d, T.role, { name: READER.name }).name]: "updated" }),
+    },
+    {
+      title: "a read principal is made a member of the owner role",
+      sql: () => [["postgres", `GRANT ${OWNER} TO ${q(READER.name)}`]],
+      repair: (d) => ({ [resource(d, T.role, { name: READER.name }).name]: "updated" }),
+    },
+    {
+      title: "the administrators lose their membership in the owner role",
+      sql: () => [["postgres", `REVOKE ${OWNER} FROM azure_pg_admin`]],
+      repair: (d) => ({ [resource(d, T.grantRole, { role: "azure_pg_admin", grantRole: OWNER }).name]: "created" }),
+    },
+    {
+      title: "the administrators' admin option on the owner role is removed",
+      sql: () => [["postgres", `REVOKE ADMIN OPTION FOR ${OWNER} FROM azure_pg_admin`]],
+      repair: (d) => ({ [resource(d, T.grantRole, { role: "azure_pg_admin", grantRole: OWNER }).name]: "replaced" }),
+    },
+    {
+      title: "PUBLIC is given CREATE on schema public",
+      sql: () => [[DB, "GRANT CREATE ON SCHEMA public TO PUBLIC"]],
+      repair: (d) => ({ [resource(d, T.grant, { role: "public", schema: "public", objectType: "schema" }).name]: "updated" }),
+    },
+    {
+      title: "the database and a schema are given to another owner",
+      sql: () => [
+        ["postgres", `ALTER DATABASE ${DB} OWNER TO ${q(DEPLOYER.name)}`],
+        [DB, `ALTER SCHEMA audit OWNER TO ${q(DEPLOYER.name)}`],
+      ],
+      repair: (d) => ({
+        [resource(d, T.database, { name: DB }).name]: "updated",
+        [resource(d, T.schema, { name: "audit" }).name]: "updated",
+      }),
+    },
+  ];
+
+  test.each(DRIFTS)("drift is repaired to exactly the planned state: $title", async ({ sql, repair }) => {
+    expect(converged).toBeDefined();
+    for (const [db, text] of sql(ledger)) await su(cluster, db, text);
+    expect(diffLines(converged, await snapshot(cluster, [DB]))).not.toEqual({ added: [], removed: [] });
+
+    const r = await deploy(cluster, ledger, DEPLOYER);
+    expect(changes(r)).toEqual(repair(ledger));
+    expect(diffLines(converged, await snapshot(cluster, [DB]))).toEqual({ added: [], removed: [] });
+    const again = await deploy(cluster, ledger, DEPLOYER);
+    expect(changes(again)).toEqual({});
+  });
+
+  test("the owner preset converges too: a second apply changes nothing", async () => {
+    const owned = await planDeployment(
+      {
+        databases: [{ name: "owned" }],
+        access: [
+          { principal: { name: "lead@contoso.com", type: "User", objectId: oid(0x30) }, grants: [{ database: "owned", preset: "owner" }] },
+        ],
+      },
+      DEPLOYER.name,
+      "owned",
+    );
+    await deploy(cluster, owned, DEPLOYER, { fresh: true });
+    const r = await deploy(cluster, owned, DEPLOYER);
+    expect({ changes: changes(r), writes: writesOf(r) }).toEqual({ changes: {}, writes: [] });
+    expect(await one(cluster, "postgres", "SELECT pg_has_role('lead@contoso.com', 'owned_owner', 'MEMBER')")).toBe(true);
+  });
+});
+
+describe("a second administrator", () => {
+  const P2: AccessInput = {
+    ...LEDGER,
+    // A new principal, and a changed grant for an existing one.
+    access: [
+      entry(READER, "read"),
+      entry(WRITER, "readWrite"),
+      entry(ANALYSTS, "readWrite"),
+      entry(API, "readWrite"),
+      entry(AUDITOR, "read", ["audit"]),
+    ],
+  };
+  let byAdmin2: Deployment;
+  let report: ApplyReport;
+
+  beforeAll(async () => {
+    // Declared after the first deployment, as when a team hands the stack to a new pipeline identity.
+    await declareAdministrators(cluster, [ADMIN2]);
+    byAdmin2 = await planDeployment(P2, ADMIN2.name);
+    report = await deploy(cluster, byAdmin2, ADMIN2);
+  });
+
+  test("applies a changed plan to a database the first administrator created, with no ignored grant", () => {
+    expect(Object.values(changes(report)).every((a) => a === "created" || a === "updated")).toBe(true);
+    expect(resource(byAdmin2, T.role, { name: AUDITOR.name }).name in changes(report)).toBe(true);
+    // Without the owner-role membership PostgreSQL only warns and grants nothing on the database.
+    expect(report.statements.flatMap((s) => s.notices)).toEqual([]);
+  });
+
+  test("the changes take effect", async () => {
+    expect((await accessOf(cluster, AUDITOR.name, [DB])).lines).toEqual(
+      expectedAccess(
+        "read",
+        DB,
+        OWNER,
+        OBJECTS.filter((o) => o.schema === "audit"),
+      ),
+    );
+    expect((await accessOf(cluster, ANALYSTS.name, [DB])).lines).toEqual(expectedAccess("readWrite", DB, OWNER, OBJECTS));
+    // Existing tables are covered, not only future ones.
+    await asRole(cluster, AUDITOR.name, tokenOf(AUDITOR), DB, async (c) => {
+      expect(await attempt(c, "SELECT what FROM audit.entries")).toBe("ok");
+      expect(await attempt(c, "SELECT * FROM public.orders")).toBe("permission denied for table orders");
+    });
+    await asRole(cluster, ANALYSTS.name, tokenOf(ANALYSTS), DB, async (c) => {
+      expect(await attempt(c, "INSERT INTO public.orders (amount) VALUES (5)")).toBe("ok");
+    });
+  });
+
+  test("both administrators then see a converged stack, and the second keeps only its own memberships", async () => {
+    expect(changes(await deploy(cluster, byAdmin2, ADMIN2))).toEqual({});
+    const byAdmin1 = await planDeployment(P2, DEPLOYER.name);
+    expect(changes(await deploy(cluster, byAdmin1, DEPLOYER))).toEqual({});
+    expect(await privilegesOf(cluster, ADMIN2.name, [])).toEqual(["member of azure_pg_admin"]);
+    expect(await labelOf(cluster, ADMIN2.name)).toBe(`aadauth,oid=${ADMIN2.oid},type=user,admin`);
+  });
+});
+
+describe("destroy", () => {
+  const ADMINS = () => [DEPLOYER.name, ADMIN2.name, "azure_pg_admin"];
+  const scratch = (schemas: string[]): AccessInput => ({
+    databases: [{ name: "scratch", schemas }],
+    access: [
+      { principal: { name: "s-user@contoso.com", type: "User", objectId: oid(0x40) }, grants: [{ database: "scratch", preset: "read" }] },
+      { principal: { name: "s-group", type: "Group", objectId: oid(0x41) }, grants: [{ database: "scratch", preset: "readWrite" }] },
+      { principal: { name: "s-sp", type: "ServicePrincipal", objectId: oid(0x42) }, grants: [{ database: "scratch", preset: "owner" }] },
+      { principal: { name: "s-mi", type: "ManagedIdentity", objectId: oid(0x43) }, grants: [{ database: "scratch", preset: "readWrite" }] },
+      // An administrator given grants: only granted to, so only those grants may go.
+      { principal: { name: ADMIN2.name, type: "User" }, administrator: true, grants: [{ database: "scratch", preset: "owner" }] },
+    ],
+  });
+
+  /** Deploys, lets the application create tables where `tablesIn` says, destroys; returns the destroy report. */
+  async function roundTrip(input: AccessInput, tablesIn: string[]): Promise<{ before: string[]; report: ApplyReport; d: Deployment }> {
+    const before = await snapshot(cluster, []);
+    const d = await planDeployment(input, DEPLOYER.name, "scratch");
+    await deploy(cluster, d, DEPLOYER, { fresh: true });
+    await asRole(cluster, DEPLOYER.name, tokenOf(DEPLOYER), "scratch", async (c) => {
+      await c.query("SET ROLE scratch_owner");
+      for (const s of tablesIn) await c.query(`CREATE TABLE ${s}.t (id serial, v text); CREATE VIEW ${s}.v AS SELECT * FROM ${s}.t`);
+    });
+    const report = await destroy(cluster, d, DEPLOYER);
+    return { before, report, d };
+  }
+
+  test("removes every role, membership, label, grant and default ACL of ours, and nothing of the administrators'", async () => {
+    const { before, report, d } = await roundTrip(scratch(["public", "work"]), ["public"]);
+    expect(report.deleted).toEqual(d.resources.map((r) => r.name).reverse());
+    // Shared catalogues exactly as before: roles, attributes, memberships, labels, databases and their ACLs.
+    expect(diffLines(before, await snapshot(cluster, []))).toEqual({ added: [], removed: [] });
+    const ours = d.resources.filter((r) => r.type === T.role).map((r) => String(r.inputs.name));
+    expect(await su(cluster, "postgres", "SELECT rolname FROM pg_roles WHERE rolname = ANY ($1)", [ours])).toEqual([]);
+    expect(await one(cluster, "postgres", "SELECT count(*)::int FROM pg_database WHERE datname = 'scratch'")).toBe(0);
+    // Administrators' roles are never altered, dropped or relabelled; memberships are only ours or transient.
+    const touching = writesOf(report).filter((w) => ADMINS().some((a) => w.includes(`"${a}"`)));
+    // (The provider's Role delete also hands what a dropped role owned in its database to the deployer.)
+    for (const w of touching) expect(w).toMatch(/: ((GRANT|REVOKE) "[^"]+" (TO|FROM)|REASSIGN OWNED BY "[^"]+" TO) "[^"]+"$/);
+    const reassigned = touching.flatMap((w) => /REASSIGN OWNED BY "([^"]+)"/.exec(w)?.[1] ?? []);
+    expect(reassigned.filter((r) => !ours.includes(r))).toEqual([]);
+    expect(touching.filter((w) => /: REVOKE "[^"]+" FROM "(azure_pg_admin|dba2@contoso\.com)"$/.test(w)).length).toBeGreaterThan(0);
+  });
+
+  // The component creates schemas other than public, and the provider drops them RESTRICT before it drops
+  // the database (which would take the tables with it anyway).
+  test("succeeds when a schema the component created holds the application's tables", async () => {
+    const { before, report } = await roundTrip(scratch(["public", "work"]), ["public", "work"]).catch((e) => {
+      throw new Error(
+        `${(e as Error).message}\n${writesOf((e as { report: ApplyReport }).report)
+          .slice(-3)
+          .join("\n")}`,
+      );
+    });
+    expect(report.deleted.length).toBeGreaterThan(0);
+    expect(diffLines(before, await snapshot(cluster, []))).toEqual({ added: [], removed: [] });
+  });
+});
