@@ -8,7 +8,7 @@
 import type { AccessInput } from "../../components/EntraDatabaseAccess";
 import type { ApplyReport } from "./apply/translator";
 import { startCluster, type PgCluster } from "./harness/cluster";
-import { accessOf, closeCatalog, diffLines, labelOf, one, privilegesOf, snapshot, su } from "./support/catalog";
+import { accessOf, closeCatalog, diffLines, labelOf, one, privilegesOf, releaseDatabase, snapshot, su } from "./support/catalog";
 import {
   T,
   declareAdministrators,
@@ -324,6 +324,7 @@ describe("destroy", () => {
       await c.query("SET ROLE scratch_owner");
       for (const s of tablesIn) await c.query(`CREATE TABLE ${s}.t (id serial, v text); CREATE VIEW ${s}.v AS SELECT * FROM ${s}.t`);
     });
+    await releaseDatabase(cluster, "scratch");
     const report = await destroy(cluster, d, DEPLOYER);
     return { before, report, d };
   }

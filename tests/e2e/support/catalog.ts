@@ -51,6 +51,16 @@ export async function closeCatalog(cluster: PgCluster): Promise<void> {
   await Promise.all([...(byDb?.values() ?? [])].map((c) => c.then((x) => x.end()).catch(() => undefined)));
 }
 
+/**
+ * Ends this module's superuser connection to `db`: the provider's DROP DATABASE ... WITH (FORCE) may
+ * terminate other sessions, but not a superuser's. Call before destroying a deployment that made `db`.
+ */
+export async function releaseDatabase(cluster: PgCluster, db: string): Promise<void> {
+  const c = pools.get(cluster)?.get(db);
+  pools.get(cluster)?.delete(db);
+  await c?.then((x) => x.end()).catch(() => undefined);
+}
+
 export async function one<V = unknown>(cluster: PgCluster, db: string, sql: string, params?: unknown[]): Promise<V> {
   const rows = await su(cluster, db, sql, params);
   return Object.values(rows[0] ?? {})[0] as V;
