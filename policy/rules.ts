@@ -81,9 +81,12 @@ export function entraAuthViolations(server: ServerInputs): string[] {
   ];
 }
 
+// Config fields are optional, and absent means the strict default: the policy SDK hands a policy the
+// config it was given, which may be none at all.
+
 export interface PasswordAuthConfig {
   /** Let servers enable password authentication and roles carry passwords. Default false. */
-  allowPasswordAuth: boolean;
+  allowPasswordAuth?: boolean;
 }
 
 /** Password authentication must be off; unset means Azure's default, which is on. */
@@ -104,7 +107,7 @@ export function rolePasswordViolations(role: RoleInputs, config: PasswordAuthCon
 
 export interface FirewallConfig {
   /** Allow Azure's 0.0.0.0 rule, which admits any Azure service of any tenant. Default false. */
-  allowAzureServices: boolean;
+  allowAzureServices?: boolean;
 }
 
 /** Ranges wider than a /8 are the internet in practice: no office or egress range is that large. */
@@ -195,7 +198,7 @@ function serversOf(c: StackResource, servers: StackResource[]): StackResource[] 
 
 export interface ProductionConfig {
   /** The stack is production: zone-redundant HA and geo-redundant backup are required. Default false. */
-  production: boolean;
+  production?: boolean;
 }
 
 /** Production servers survive a zone outage (HA standby in another zone) and a region outage (geo backup). */
@@ -219,7 +222,7 @@ export function productionViolations(server: ServerInputs, config: ProductionCon
 
 export interface PrivilegeConfig {
   /** Predefined pg_* roles that may be granted anyway, e.g. ["pg_monitor"]. Default none. */
-  allowedPredefinedRoles: string[];
+  allowedPredefinedRoles?: string[];
 }
 
 const ROLE_ATTRIBUTES = ["superuser", "createRole", "createDatabase", "replication", "bypassRowLevelSecurity"] as const;
@@ -229,7 +232,7 @@ const ADMIN_ROLES = ["azure_pg_admin", "azuresu", "azure_superuser"];
 function privilegedRole(name: string, config: PrivilegeConfig): boolean {
   const lower = name.toLowerCase();
   // pg_* roles read and write server files, run programs, read all data, signal backends.
-  if (lower.startsWith("pg_")) return !config.allowedPredefinedRoles.map((r) => r.toLowerCase()).includes(lower);
+  if (lower.startsWith("pg_")) return !(config.allowedPredefinedRoles ?? []).some((r) => r.toLowerCase() === lower);
   return ADMIN_ROLES.includes(lower);
 }
 

@@ -1,10 +1,17 @@
 /**
  * The policy pack (policy/): every rule with passing and failing inputs, then every policy, wired as
  * policy/index.ts wires it, over the resources the offline plan of index.ts registers with the dev and
- * prod stack configs, each with its policy config from policy/config/. No Pulumi CLI involved.
+ * prod stack configs, each with its policy config from policy/config/; and last, the pack as the CLI
+ * runs it, served by Pulumi's policy runner. No Pulumi CLI involved.
  */
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import * as grpc from "@grpc/grpc-js";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { parse } from "yaml";
 import type { Policy, PolicyPackArgs, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs } from "@pulumi/policy";
 import * as rules from "../policy/rules";
@@ -333,3 +340,82 @@ function runPack(pack: PolicyPackArgs, resources: RecordedResource[], configFile
 function schemaDefaults(policy: Policy): Record<string, unknown> {
   return Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {}).map(([key, schema]) => [key, schema.default]));
 }
+
+describe("the pack under Pulumi's policy runner", () => {
+  // What `pulumi preview --policy-pack policy` starts: @pulumi/pulumi's run-policy-pack compiles
+  // policy/index.ts with ts-node in policy/ and serves the analyzer protocol. This proves the pack loads
+  // outside jest (package.json version, TypeScript, config schemas), which the CLI would find out in CI.
+  let runner: ChildProcess;
+  let client: AnalyzerClient;
+
+  beforeAll(async () => {
+    const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+    runner = spawn(process.execPath, [runPolicyPack, "127.0.0.1:0", "."], { cwd: path.join(root, "policy") });
+    // The runner prints the port it listens on, then serves until killed.
+    const port = await new Promise<string>((resolve, reject) => {
+      let stderr = "";
+      runner.stderr!.on("data", (d) => (stderr += d));
+      runner.stdout!.once("data", (d) => resolve(String(d).trim()));
+      runner.once("exit", (code) => reject(new Error(`policy runner exited with ${code}: ${stderr}`)));
+    });
+    client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  }, 60_000);
+
+  afterAll(() => {
+    client?.close();
+    runner?.kill();
+  });
+
+  /** A unary call as a promise: `rpc<Res>((done) => client.method(request, done))`. */
+  const rpc = <Res>(call: (done: (e: grpc.ServiceError | null, res: Res) => void) => unknown) =>
+    new Promise<Res>((resolve, reject) => call((e, res) => (e ? reject(e) : resolve(res))));
+
+  const analyze = async (type: string, props: Record<string, unknown>) => {
+    const req = new analyzer.AnalyzeRequest();
+    req.setType(type);
+    req.setName("r");
+    req.setUrn(`urn:pulumi:dev::entra-postgres::${type}::r`);
+    req.setProperties(Struct.fromJavaScript(props as never));
+    req.setOptions(new analyzer.AnalyzerResourceOptions());
+    const res = await rpc<analyzer.AnalyzeResponse>((done) => client.analyze(req, done));
+    return res.getDiagnosticsList().map((d) => `${d.getPolicyname()}: ${d.getMessage().split("\n").pop()}`);
+  };
+
+  test("serves every policy as mandatory", async () => {
+    const info = await rpc<analyzer.AnalyzerInfo>((done) => client.getAnalyzerInfo(new Empty(), done));
+    expect(info.getName()).toBe("entra-postgres");
+    expect(info.getPoliciesList().map((p) => [p.getName(), p.getEnforcementlevel()])).toEqual(
+      [
+        "entra-auth-enabled",
+        "password-auth-disabled",
+        "no-open-firewall-rules",
+        "tls-not-disabled",
+        "tls-required-on-every-server",
+        "production-resilience",
+        "no-superuser-like-privileges",
+      ].map((name) => [name, analyzer.EnforcementLevel.MANDATORY]),
+    );
+  });
+
+  test("judges resources with no config, then with the prod config", async () => {
+    const dev = { authConfig: { activeDirectoryAuth: "Enabled", passwordAuth: "Disabled" }, highAvailability: { mode: "Disabled" } };
+    expect(await analyze("azure-native:dbforpostgresql:Server", dev)).toEqual([]);
+    expect(await analyze("postgresql:index/grantRole:GrantRole", { role: "app", grantRole: "pg_read_server_files" })).toEqual([
+      expect.stringMatching(/^no-superuser-like-privileges: grants pg_read_server_files to "app"/),
+    ]);
+
+    const configure = new analyzer.ConfigureAnalyzerRequest();
+    const prod = JSON.parse(fs.readFileSync(path.join(root, "policy", "config", "prod.json"), "utf8")) as Record<string, object>;
+    for (const [name, properties] of Object.entries(prod)) {
+      const policyConfig = new analyzer.PolicyConfig();
+      policyConfig.setEnforcementlevel(analyzer.EnforcementLevel.MANDATORY);
+      policyConfig.setProperties(Struct.fromJavaScript(properties as never));
+      configure.getPolicyconfigMap().set(name, policyConfig);
+    }
+    await rpc<Empty>((done) => client.configure(configure, done));
+    expect(await analyze("azure-native:dbforpostgresql:Server", dev)).toEqual([
+      expect.stringMatching(/^production-resilience: highAvailability.mode is "Disabled"/),
+      expect.stringMatching(/^production-resilience: backup.geoRedundantBackup is unset/),
+    ]);
+  });
+});
