@@ -2,11 +2,13 @@
  * Self-check of the provider translator (tests/e2e/apply) on a throwaway PostgreSQL 15: the SQL it
  * issues must leave the catalogues the way the real @pulumi/postgresql provider would. Assertions
  * read catalogues (pg_roles, has_*_privilege, pg_default_acl, aclexplode), not statement text.
- * Admins are like Azure's Entra administrators: CREATEROLE CREATEDB members of azure_pg_admin, not
- * superusers. SecurityLabel is not exercised here (needs the pgaadauth stand-in's label provider).
+ * Admins are Azure's Entra administrators, declared through the shared harness (tests/e2e/harness):
+ * CREATEROLE CREATEDB members of azure_pg_admin, not superusers, logging in with their tokens.
+ * SecurityLabel is exercised by the EntraDatabaseAccess tests (access*.test.ts).
  * The tests share one cluster and run in order.
  */
-import { startLocalCluster, type LocalCluster } from "./apply/localCluster";
+import { Client } from "pg";
+import { startCluster, type PgCluster } from "./harness/cluster";
 import { quoteIdent as qi } from "./apply/helpers";
 import { ApplyError, applyResources, destroyResources, type ApplyReport, type RegisteredResource } from "./apply/translator";
 
@@ -37,11 +39,13 @@ const SCH = 'sales "eu"';
 const TABLE = "Orders 2024";
 const tbl = (t: string) => `${qi(SCH)}.${qi(t)}`;
 
-let cluster: LocalCluster;
+let cluster: PgCluster;
+const ADMINS: Record<string, string> = { admin1: "00000000-0000-4000-8000-0000000000a1", admin2: "00000000-0000-4000-8000-0000000000a2" };
 
 /** One-shot superuser query (connections are closed at once so DROP DATABASE can proceed). */
 async function su(database: string, sql: string, params?: unknown[]): Promise<Record<string, unknown>[]> {
-  const c = await cluster.connect(cluster.superuser, database);
+  const c = new Client({ host: cluster.socketDir, port: cluster.port, user: "azuresu", database });
+  await c.connect();
   try {
     return (await c.query(sql, params)).rows;
   } finally {
@@ -51,9 +55,10 @@ async function su(database: string, sql: string, params?: unknown[]): Promise<Re
 const one = async (database: string, sql: string, params?: unknown[]) => Object.values((await su(database, sql, params))[0] ?? {})[0];
 
 const settings = (user: string) => ({ username: user, superuser: false, databaseDefault: "postgres" });
-const apply = (rs: RegisteredResource[], user = "admin1", fresh = false) =>
-  applyResources(rs, (db) => cluster.connect(user, db), settings(user), { fresh });
-const destroy = (rs: RegisteredResource[], user = "admin1") => destroyResources(rs, (db) => cluster.connect(user, db), settings(user));
+/** The provider logs in as an administrator with its token (azureIdentityAuth). */
+const connectAs = (user: string) => (db: string) => cluster.connectAs(user, cluster.token({ oid: ADMINS[user] }), db);
+const apply = (rs: RegisteredResource[], user = "admin1", fresh = false) => applyResources(rs, connectAs(user), settings(user), { fresh });
+const destroy = (rs: RegisteredResource[], user = "admin1") => destroyResources(rs, connectAs(user), settings(user));
 const writes = (r: ApplyReport) => r.statements.filter((s) => s.kind === "write");
 const names = (rs: RegisteredResource[]) => rs.map((r) => r.name);
 
@@ -93,13 +98,12 @@ async function explicit(database: string, aclSql: string, role: string): Promise
 }
 
 beforeAll(async () => {
-  cluster = await startLocalCluster();
+  cluster = await startCluster();
+  for (const [name, oid] of Object.entries(ADMINS)) await cluster.declareAdministrator(name, oid, "User");
+  // azure_pg_admin itself comes from the stand-in; on Azure its members may create extensions in postgres.
   await su(
     "postgres",
-    `CREATE ROLE azure_pg_admin NOLOGIN;
-     GRANT CREATE ON DATABASE postgres TO azure_pg_admin;
-     CREATE ROLE admin1 LOGIN CREATEROLE CREATEDB IN ROLE azure_pg_admin;
-     CREATE ROLE admin2 LOGIN CREATEROLE CREATEDB IN ROLE azure_pg_admin;
+    `GRANT CREATE ON DATABASE postgres TO azure_pg_admin;
      CREATE ROLE ${qi(LEGACY)} LOGIN;`,
   );
 });
