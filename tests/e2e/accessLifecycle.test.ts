@@ -19,6 +19,7 @@ import {
   writesOf,
   type CapturedResource,
   type Deployment,
+  update,
   type Identity,
 } from "./support/deploy";
 import { expectedAccess, type SchemaObjects } from "./support/expected";
@@ -73,12 +74,26 @@ const readGrant = (d: Deployment, schema: string, objectType: string) =>
       r.type === T.grant && r.inputs.schema === schema && r.inputs.objectType === objectType && r.inputs.role === roleHolding(d, "read"),
   )!;
 
-/** The role holding the read preset's grants: the principal itself, or a shared role it is made a member of. */
+/** The role holding a preset's grants: the principal itself, or a shared role it is made a member of. */
 function roleHolding(d: Deployment, preset: "read" | "readWrite"): string {
   const who = preset === "read" ? READER.name : WRITER.name;
   const role = resource(d, T.role, { name: who });
-  const via = (role.inputs.roles as string[] | undefined) ?? [];
+  const viaRole = (role.inputs.roles as string[] | undefined) ?? [];
+  const viaGrantRole = d.resources.filter((r) => r.type === T.grantRole && r.inputs.role === who).map((r) => String(r.inputs.grantRole));
+  const via = [...viaRole, ...viaGrantRole];
   return via.length === 1 ? via[0] : who;
+}
+
+/**
+ * The membership planned for a principal (in a shared access role), and the resource that manages it:
+ * the principal's Role (`roles`, updated on drift) or a GrantRole (re-created on drift).
+ */
+function plannedMembership(d: Deployment, principal: string): { grantRole: string; resource: CapturedResource; repair: string } {
+  const role = resource(d, T.role, { name: principal });
+  const viaRole = (role.inputs.roles as string[] | undefined) ?? [];
+  if (viaRole.length === 1) return { grantRole: viaRole[0], resource: role, repair: "updated" };
+  const grant = resource(d, T.grantRole, { role: principal });
+  return { grantRole: String(grant.inputs.grantRole), resource: grant, repair: "created" };
 }
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -181,9 +196,9 @@ describe("convergence", () => {
       repair: (d) => ({ [resource(d, T.role, { name: READER.name }).name]: "updated" }),
     },
     {
-      title: "a read principal is made a member of the owner role",
-      sql: () => [["postgres", `GRANT ${OWNER} TO ${q(READER.name)}`]],
-      repair: (d) => ({ [resource(d, T.role, { name: READER.name }).name]: "updated" }),
+      title: "a principal loses the membership that gives it its preset",
+      sql: (d) => [["postgres", `REVOKE ${q(plannedMembership(d, READER.name).grantRole)} FROM ${q(READER.name)}`]],
+      repair: (d) => ({ [plannedMembership(d, READER.name).resource.name]: plannedMembership(d, READER.name).repair }),
     },
     {
       title: "the administrators lose their membership in the owner role",
@@ -298,6 +313,45 @@ describe("a second administrator", () => {
     expect(changes(await deploy(cluster, byAdmin1, DEPLOYER))).toEqual({});
     expect(await privilegesOf(cluster, ADMIN2.name, [])).toEqual(["member of azure_pg_admin"]);
     expect(await labelOf(cluster, ADMIN2.name)).toBe(`aadauth,oid=${ADMIN2.oid},type=user,admin`);
+  });
+});
+
+describe("removing a principal from the plan", () => {
+  test("drops its role and label, and a shared role nobody needs any more, and changes nothing else", async () => {
+    const P2 = await planDeployment(
+      {
+        ...LEDGER,
+        access: [
+          entry(READER, "read"),
+          entry(WRITER, "readWrite"),
+          entry(ANALYSTS, "readWrite"),
+          entry(API, "readWrite"),
+          entry(AUDITOR, "read", ["audit"]),
+        ],
+      },
+      ADMIN2.name,
+    );
+    const P3 = await planDeployment(
+      { ...LEDGER, access: [entry(READER, "read"), entry(WRITER, "readWrite"), entry(ANALYSTS, "readWrite"), entry(API, "readWrite")] },
+      ADMIN2.name,
+    );
+    const gone = P2.resources.filter((r) => !P3.resources.some((x) => x.name === r.name));
+    const goneRoles = gone.filter((r) => r.type === T.role).map((r) => String(r.inputs.name));
+    expect(goneRoles).toContain(AUDITOR.name);
+    const before = await snapshot(cluster, [DB]);
+
+    const { applied, deleted } = await update(cluster, P2, P3, ADMIN2);
+    expect(changes(applied)).toEqual({});
+    expect(deleted.deleted).toEqual(gone.map((r) => r.name).reverse());
+    const mentions = (l: string) => goneRoles.some((n) => l.includes(n));
+    expect(
+      diffLines(
+        before.filter((l) => !mentions(l)),
+        await snapshot(cluster, [DB]),
+      ),
+    ).toEqual({ added: [], removed: [] });
+    expect(await su(cluster, "postgres", "SELECT rolname FROM pg_roles WHERE rolname = ANY ($1)", [goneRoles])).toEqual([]);
+    expect(changes(await deploy(cluster, P3, ADMIN2))).toEqual({});
   });
 });
 

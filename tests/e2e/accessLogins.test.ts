@@ -236,6 +236,8 @@ describe("group sync on", () => {
       { oid: READERS.oid, name: READERS.name, type: "group" },
       { oid: ALICE.oid, name: ALICE.name, type: "user", memberOf: [READERS.oid] },
       { oid: BOB.oid, name: BOB.name, type: "user" },
+      // Mapped on her own by the deployment and also a member of the group.
+      { oid: CAROL.oid, name: CAROL.name, type: "user", memberOf: [READERS.oid] },
     ]);
     // What Azure does every 30 minutes, or at once when an administrator asks, as the guide says.
     const admin = await cluster.connectAs(DEPLOYER.name, cluster.token({ oid: DEPLOYER.oid }));
@@ -257,6 +259,7 @@ describe("group sync on", () => {
     expect(synced).toEqual([
       { rolename: ALICE.name, groupname: READERS.name, action: "created" },
       { rolename: ALICE.name, groupname: READERS.name, action: "granted" },
+      { rolename: CAROL.name, groupname: READERS.name, action: "granted" },
     ]);
     expect(await labelOf(cluster, ALICE.name)).toBe(`aadauth,oid=${ALICE.oid},type=user`);
     expect(await one(cluster, "postgres", "SELECT pg_has_role($1, $2, 'MEMBER')", [ALICE.name, READERS.name])).toBe(true);
@@ -282,6 +285,17 @@ describe("group sync on", () => {
     const asSelf = await login(withUser(entryFor(READERS.name, true), BOB.name), token);
     expect(asSelf.stderr).toMatch(/PAM authentication failed for user "bob@contoso\.com"/);
     expect(asSelf.denied).toEqual([expect.stringMatching(/role does not exist or is not mapped/)]);
+  });
+
+  // Azure's sync reuses the role already mapped to a member's object id and grants it the group. The
+  // deployment must not take that membership away on the next `pulumi up` (the sync would put it back
+  // within 30 minutes: a tug of war, with the member losing the group's access in between).
+  test("re-applying after a sync keeps the group membership Azure gave an individually mapped principal", async () => {
+    const r = await deploy(cluster, deployment, DEPLOYER);
+    expect({
+      changes: r.resources.filter((x) => x.action !== "unchanged").map((x) => `${x.name}: ${x.action}`),
+      carolInGroup: await one(cluster, "postgres", "SELECT pg_has_role($1, $2, 'MEMBER')", [CAROL.name, READERS.name]),
+    }).toEqual({ changes: [], carolInGroup: true });
   });
 
   test("re-applying the deployment after a sync changes nothing and keeps the synced membership", async () => {

@@ -152,6 +152,22 @@ export function destroy(cluster: PgCluster, d: Deployment, admin: Identity): Pro
   );
 }
 
+/**
+ * `pulumi up` from the program `from` to the program `to`: creates and updates `to`'s resources, then
+ * deletes those only `from` had, in reverse dependency order (Pulumi deletes after creating).
+ */
+export async function update(
+  cluster: PgCluster,
+  from: Deployment,
+  to: Deployment,
+  admin: Identity,
+): Promise<{ applied: ApplyReport; deleted: ApplyReport }> {
+  const applied = await deploy(cluster, to, admin);
+  const kept = new Set(to.resources.map((r) => r.name));
+  const deleted = await destroy(cluster, { ...from, resources: from.resources.filter((r) => !kept.has(r.name)) }, admin);
+  return { applied, deleted };
+}
+
 /** Write statements of a report, one line each, for failure messages. */
 export function writesOf(report: ApplyReport): string[] {
   return report.statements.filter((s) => s.kind === "write").map((s) => `${s.resource}: ${s.sql}`);
