@@ -59,3 +59,33 @@ export function renderPlan(resources: RecordedResource[], title: string): string
   for (const [type, n] of [...counts].sort()) lines.push(`  ${String(n).padStart(3)} ${type}`);
   return lines.join("\n");
 }
+
+/**
+ * The longest chain of resources matching `counts` that must run one after another: each step waits,
+ * directly or through resources that do not count, on the one before. Resources that do not count
+ * (components, providers, SQL when counting Azure operations) pass their dependencies through.
+ */
+export function longestChain(resources: RecordedResource[], counts: (r: RecordedResource) => boolean): RecordedResource[] {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const memo = new Map<string, RecordedResource[]>();
+  const chainTo = (r: RecordedResource): RecordedResource[] => {
+    const known = memo.get(r.urn);
+    if (known) return known;
+    let best: RecordedResource[] = [];
+    for (const dep of r.dependencies) {
+      const d = byUrn.get(dep);
+      if (!d) continue;
+      const c = chainTo(d);
+      if (c.length > best.length) best = c;
+    }
+    const result = counts(r) ? [...best, r] : best;
+    memo.set(r.urn, result);
+    return result;
+  };
+  let longest: RecordedResource[] = [];
+  for (const r of dependencyOrder(resources)) {
+    const c = chainTo(r);
+    if (c.length > longest.length) longest = c;
+  }
+  return longest;
+}

@@ -1,0 +1,218 @@
+/**
+ * The database side on real PostgreSQL, for N principals over 3 databases (run by bench/run.ts):
+ *   tsx bench/database.ts <principals>
+ * Applies EntraDatabaseAccess's resources as the provider would, then, on a second fresh cluster,
+ * the fewest statements a DBA would write by hand for the same catalogue state (the floor). Checks
+ * the two catalogues are the same and prints one JSON line with counts and times.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as postgresql from "@pulumi/postgresql";
+import { Client } from "pg";
+import { AccessEntryArgs, EntraDatabaseAccess } from "../components";
+import { AccessPlan, buildAccessPlan, pgaadauthLabel } from "../components/accessPlan";
+import { quoteIdent } from "../components/loginGuide";
+import { fakeUuid, installMockCloud, settle } from "../scripts/offline/mockCloud";
+import { dependencyOrder } from "../scripts/offline/planReport";
+import { PgCluster, startCluster } from "../tests/e2e/harness/cluster";
+import { applyResources } from "../tests/e2e/apply/translator";
+
+const DEPLOYER = { name: "bench-deployer", oid: fakeUuid("bench-deployer") };
+const DATABASES = ["app1", "app2", "app3"].map((name) => ({ name, schemas: ["public", "sales"] }));
+const TYPES = ["User", "Group", "ServicePrincipal", "ManagedIdentity"] as const;
+const PRESETS = ["read", "readWrite", "owner"] as const;
+
+export function principals(n: number): AccessEntryArgs[] {
+  return Array.from({ length: n }, (_, i) => {
+    const type = TYPES[i % TYPES.length];
+    return {
+      principal: {
+        name: type === "User" ? `user${i}@contoso.com` : `${type.toLowerCase()}-${i}`,
+        type,
+        objectId: fakeUuid(`principal-${i}`),
+      },
+      grants: DATABASES.map((d) => ({ database: d.name, preset: PRESETS[i % PRESETS.length] })),
+    };
+  });
+}
+
+/** The hand-written floor: batched statements a DBA would run for the same plan. */
+export function floorStatements(plan: AccessPlan): { database: string; sql: string }[] {
+  const out: { database: string; sql: string }[] = [];
+  const q = quoteIdent;
+  const list = (names: string[]) => names.map(q).join(", ");
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  const roles = [...plan.databases.map((d) => d.owner), ...plan.accessRoles.map((r) => r.name)];
+  out.push({ database: "postgres", sql: `CREATE ROLE ${list(roles).split(", ").join(" NOLOGIN; CREATE ROLE ")} NOLOGIN` });
+  for (const db of plan.databases) {
+    // Administrators act as the owner (and so may create the database for it).
+    out.push({ database: "postgres", sql: `GRANT ${q(db.owner)} TO ${q(plan.administratorsRole)} WITH ADMIN OPTION` });
+    out.push({ database: "postgres", sql: `CREATE DATABASE ${q(db.name)} OWNER ${q(db.owner)}` });
+    const extra = db.schemas.filter((s) => s !== "public");
+    if (extra.length)
+      out.push({ database: db.name, sql: extra.map((s) => `CREATE SCHEMA ${q(s)} AUTHORIZATION ${q(db.owner)}`).join("; ") });
+    // Same privilege set to several roles: one statement per (object kind, privileges).
+    const groups = new Map<string, string[]>();
+    for (const g of plan.grants.filter((x) => x.database === db.name && x.role !== "public")) {
+      const on =
+        g.objectType === "database"
+          ? `DATABASE ${q(db.name)}`
+          : g.objectType === "schema"
+            ? `SCHEMA ${q(g.schema!)}`
+            : `ALL ${g.objectType === "table" ? "TABLES" : g.objectType === "sequence" ? "SEQUENCES" : "FUNCTIONS"} IN SCHEMA ${q(g.schema!)}`;
+      const key = `GRANT ${g.privileges.join(", ")} ON ${on}`;
+      groups.set(key, [...(groups.get(key) ?? []), g.role]);
+    }
+    for (const [grant, to] of groups) out.push({ database: db.name, sql: `${grant} TO ${list(to)}` });
+    const defaults = new Map<string, string[]>();
+    for (const d of plan.defaultPrivileges.filter((x) => x.database === db.name)) {
+      const kind = d.objectType === "table" ? "TABLES" : d.objectType === "sequence" ? "SEQUENCES" : "FUNCTIONS";
+      const key = `ALTER DEFAULT PRIVILEGES FOR ROLE ${q(d.owner)} IN SCHEMA ${q(d.schema)} GRANT ${d.privileges.join(", ")} ON ${kind}`;
+      defaults.set(key, [...(defaults.get(key) ?? []), d.role]);
+    }
+    for (const [grant, to] of defaults) out.push({ database: db.name, sql: `${grant} TO ${list(to)}` });
+  }
+  for (const p of plan.principals.filter((x) => !x.administrator)) {
+    out.push({ database: "postgres", sql: `CREATE ROLE ${q(p.name)} LOGIN${p.memberOf.length ? ` IN ROLE ${list(p.memberOf)}` : ""}` });
+    out.push({
+      database: "postgres",
+      sql: `SECURITY LABEL FOR pgaadauth ON ROLE ${q(p.name)} IS ${lit(pgaadauthLabel(String(p.objectId), p.principalType))}`,
+    });
+  }
+  return out;
+}
+
+/** Everything the plan decides, as comparable text: roles, memberships, labels, ACLs, default ACLs. */
+async function catalogue(cluster: PgCluster, databases: string[]): Promise<string[]> {
+  const rows: string[] = [];
+  const su = await cluster.superuser();
+  const ours = "rolname not like 'pg\\_%' and rolname not in ('azuresu', 'azure_pg_admin', 'bench-deployer')";
+  for (const r of (await su.query(`select rolname, rolcanlogin, rolinherit from pg_roles where ${ours} order by 1`)).rows)
+    rows.push(`role ${JSON.stringify(r)}`);
+  for (const r of (
+    await su.query(
+      `select r.rolname as role, m.rolname as member, a.admin_option from pg_auth_members a join pg_roles r on r.oid = a.roleid join pg_roles m on m.oid = a.member where m.rolname <> 'bench-deployer' order by 1, 2`,
+    )
+  ).rows)
+    rows.push(`member ${JSON.stringify(r)}`);
+  for (const r of (
+    await su.query(`select objname, label from pg_seclabels where provider = 'pgaadauth' and objname <> '"bench-deployer"' order by 1`)
+  ).rows)
+    rows.push(`label ${JSON.stringify(r)}`);
+  const acl = (col: string) =>
+    `(select coalesce(json_agg(x order by x), '[]') from (select case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee) end || ':' || a.privilege_type as x from aclexplode(${col}) a) s)`;
+  for (const db of databases) {
+    rows.push(
+      `db ${db} ${JSON.stringify((await su.query(`select ${acl("datacl")} as acl, pg_get_userbyid(datdba) as owner from pg_database where datname = $1`, [db])).rows[0])}`,
+    );
+    const c: Client = await cluster.superuser(db);
+    for (const r of (
+      await c.query(
+        `select nspname, pg_get_userbyid(nspowner) as owner, ${acl("nspacl")} as acl from pg_namespace where nspname in ('public', 'sales') order by 1`,
+      )
+    ).rows)
+      rows.push(`schema ${db} ${JSON.stringify(r)}`);
+    for (const r of (
+      await c.query(
+        `select pg_get_userbyid(defaclrole) as owner, defaclnamespace::regnamespace::text as schema, defaclobjtype, ${acl("defaclacl")} as acl from pg_default_acl order by 1, 2, 3`,
+      )
+    ).rows)
+      rows.push(`default ${db} ${JSON.stringify(r)}`);
+  }
+  return rows;
+}
+
+async function withCluster<T>(fn: (c: PgCluster, connect: (db: string) => Promise<Client>) => Promise<T>): Promise<T> {
+  const cluster = await startCluster();
+  try {
+    await cluster.declareAdministrator(DEPLOYER.name, DEPLOYER.oid, "ServicePrincipal");
+    const token = cluster.token({ oid: DEPLOYER.oid });
+    return await fn(cluster, (db) => cluster.connectAs(DEPLOYER.name, token, db));
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const n = Number(process.argv[2]);
+  const access = principals(n);
+  const input = { databases: DATABASES, access };
+  const plan = buildAccessPlan(input);
+
+  const cloud = installMockCloud({});
+  const provider = new postgresql.Provider("bench", { host: "127.0.0.1", username: DEPLOYER.name, superuser: false });
+  new EntraDatabaseAccess("bench", { provider, ...input }, { providers: [provider] as pulumi.ProviderResource[] });
+  await settle();
+  const resources = dependencyOrder(cloud.resources).filter((r) => r.type.startsWith("postgresql:index/"));
+
+  const component = await withCluster(async (cluster, connect) => {
+    const start = process.hrtime.bigint();
+    const report = await applyResources(
+      resources,
+      connect,
+      { username: DEPLOYER.name, superuser: false, databaseDefault: "postgres" },
+      { fresh: true },
+    );
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    return {
+      ms,
+      statements: report.statements.length,
+      writes: report.statements.filter((s) => s.kind === "write").length,
+      catalogue: await catalogue(
+        cluster,
+        DATABASES.map((d) => d.name),
+      ),
+    };
+  });
+
+  const floorSql = floorStatements(plan);
+  const floor = await withCluster(async (cluster, connect) => {
+    const clients = new Map<string, Client>();
+    const start = process.hrtime.bigint();
+    for (const s of floorSql) {
+      if (!clients.has(s.database)) clients.set(s.database, await connect(s.database));
+      await clients.get(s.database)!.query(s.sql);
+    }
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    for (const c of clients.values()) await c.end();
+    return {
+      ms,
+      catalogue: await catalogue(
+        cluster,
+        DATABASES.map((d) => d.name),
+      ),
+    };
+  });
+
+  const a = new Set(component.catalogue);
+  const b = new Set(floor.catalogue);
+  const onlyComponent = component.catalogue.filter((x) => !b.has(x));
+  const onlyFloor = floor.catalogue.filter((x) => !a.has(x));
+  const byType: Record<string, number> = {};
+  for (const r of resources) byType[r.type.split(":").pop()!] = (byType[r.type.split(":").pop()!] ?? 0) + 1;
+  const floorCount = floorSql.reduce((k, s) => k + s.sql.split("; ").length, 0);
+  process.stdout.write(
+    `${JSON.stringify({
+      principals: n,
+      databases: DATABASES.length,
+      resources: resources.length,
+      resourcesByType: byType,
+      componentMs: component.ms,
+      componentStatements: component.statements,
+      componentWrites: component.writes,
+      floorStatements: floorCount,
+      floorMs: floor.ms,
+      sameCatalogue: onlyComponent.length === 0 && onlyFloor.length === 0,
+      differences: [
+        ...onlyComponent.slice(0, 5).map((x) => `component only: ${x}`),
+        ...onlyFloor.slice(0, 5).map((x) => `floor only: ${x}`),
+      ],
+    })}\n`,
+  );
+  process.exit(0);
+}
+
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
