@@ -130,6 +130,27 @@ export async function planDeployment(input: AccessInput, deployer: string, name 
   return { plan: access.plan, resources, recorded: cloud.resources, providerUrn };
 }
 
+/**
+ * The same resources in the least favourable order their declared dependencies allow: among those
+ * ready, the one registered LAST goes first. Pulumi runs independent resources in parallel, so
+ * anything the component forgot to `dependsOn` can run first; registration order (dependencyOrder's
+ * tie-break) would hide that.
+ */
+export function leastFavourableOrder(d: Deployment): Deployment {
+  const byUrn = new Map(d.resources.map((r) => [r.urn, r]));
+  const waitsOn = new Map(d.resources.map((r) => [r, new Set(r.dependencies.filter((u) => byUrn.has(u)))]));
+  const done = new Set<string>();
+  const out: CapturedResource[] = [];
+  while (out.length < d.resources.length) {
+    const ready = d.resources.filter((r) => !done.has(r.urn) && [...waitsOn.get(r)!].every((u) => done.has(u)));
+    if (ready.length === 0) throw new Error("dependency cycle");
+    const next = ready[ready.length - 1];
+    done.add(next.urn);
+    out.push(next);
+  }
+  return { ...d, resources: out };
+}
+
 /** Connects the translator as `admin`, logging in with the admin's own token like the provider's azureIdentityAuth. */
 function connector(cluster: PgCluster, admin: Identity) {
   const token = cluster.token({ oid: admin.oid });
