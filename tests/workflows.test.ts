@@ -45,7 +45,7 @@ describe("actionlint", () => {
   beforeAll(ensureActionlint, 300_000);
 
   test("accepts every workflow", () => {
-    expect(workflowFiles).toEqual(["acceptance.yml", "deploy.yml", "offline.yml", "preview.yml"]);
+    expect(workflowFiles).toEqual(expect.arrayContaining(["acceptance.yml", "deploy.yml", "offline.yml", "preview.yml"]));
     const result = lint(
       root,
       workflowFiles.map((f) => path.join(".github", "workflows", f)),
@@ -135,13 +135,10 @@ function keysOf(value: unknown): string[] {
 }
 
 describe("workflow structure", () => {
-  test("the jobs that log in to Azure are the ones expected", () => {
-    expect(azureJobs.map(({ file, name }) => `${file}:${name}`)).toEqual([
-      "acceptance.yml:acceptance",
-      "deploy.yml:dev",
-      "deploy.yml:prod",
-      "preview.yml:preview",
-    ]);
+  test("finds the jobs that log in to Azure, so the checks below are not vacuous", () => {
+    expect(azureJobs.map(({ file, name }) => `${file}:${name}`)).toEqual(
+      expect.arrayContaining(["acceptance.yml:acceptance", "deploy.yml:dev", "deploy.yml:prod", "preview.yml:preview"]),
+    );
   });
 
   test.each(azureJobs.map((j) => [`${j.file}:${j.name}`, j.file, j.job] as const))(
