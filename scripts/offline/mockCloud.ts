@@ -43,6 +43,11 @@ export interface MockCloudOptions {
   /** Stack config, keyed `<namespace>:<key>`, values as JSON-compatible data. */
   config?: Record<string, unknown>;
   preview?: boolean;
+  /**
+   * Outputs of other stacks, keyed by the full name a `pulumi.StackReference` asks for
+   * (`<org>/<project>/<stack>`). Referring to a stack not listed fails, as it does against a backend.
+   */
+  stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
 export const FAKE_TENANT = "72f988bf-0000-4000-8000-000000000001";
@@ -62,12 +67,14 @@ export class MockCloud implements pulumi.runtime.Mocks {
   private readonly tenantId: string;
   private readonly subscriptionId: string;
   private readonly deployerObjectId: string;
+  private readonly stackOutputs?: Record<string, Record<string, unknown>>;
 
   constructor(options: MockCloudOptions = {}) {
     this.directory = options.directory ?? [];
     this.tenantId = options.tenantId ?? FAKE_TENANT;
     this.subscriptionId = options.subscriptionId ?? FAKE_SUBSCRIPTION;
     this.deployerObjectId = options.deployerObjectId ?? FAKE_DEPLOYER;
+    this.stackOutputs = options.stackOutputs;
   }
 
   byType(type: string): RecordedResource[] {
@@ -122,6 +129,42 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const name = String(inputs.resourceGroupName ?? args.name);
         id = `/subscriptions/${this.subscriptionId}/resourceGroups/${name}`;
         state.name = name;
+        break;
+      }
+      // Network resources get ARM-shaped ids, so a program that passes them on (a delegated subnet,
+      // a private DNS zone) is checked with the ids Azure would give, not placeholder strings.
+      case "azure-native:network:VirtualNetwork": {
+        const name = String(inputs.virtualNetworkName ?? args.name);
+        id = arm(`Microsoft.Network/virtualNetworks/${name}`);
+        state.name = name;
+        break;
+      }
+      case "azure-native:network:Subnet": {
+        const name = String(inputs.subnetName ?? args.name);
+        id = arm(`Microsoft.Network/virtualNetworks/${String(inputs.virtualNetworkName)}/subnets/${name}`);
+        state.name = name;
+        break;
+      }
+      case "azure-native:privatedns:PrivateZone": {
+        const name = String(inputs.privateZoneName ?? args.name);
+        id = arm(`Microsoft.Network/privateDnsZones/${name}`);
+        state.name = name;
+        break;
+      }
+      case "azure-native:privatedns:VirtualNetworkLink": {
+        const name = String(inputs.virtualNetworkLinkName ?? args.name);
+        id = arm(`Microsoft.Network/privateDnsZones/${String(inputs.privateZoneName)}/virtualNetworkLinks/${name}`);
+        state.name = name;
+        break;
+      }
+      // A StackReference is read, not created: its state must carry the other stack's `outputs`.
+      case "pulumi:pulumi:StackReference": {
+        const name = String(inputs.name ?? args.name);
+        const outputs = this.stackOutputs?.[name];
+        if (outputs === undefined)
+          throw new Error(`MockCloud: no stack named ${name} (known: ${Object.keys(this.stackOutputs ?? {}).join(", ")})`);
+        id = name;
+        Object.assign(state, { name, outputs, secretOutputNames: [] });
         break;
       }
       default:
