@@ -65,8 +65,11 @@ export interface AccessInput {
   administratorsRole?: string;
   /** Keep PUBLIC from creating objects in schema public (PostgreSQL < 15 allows it). Default true. */
   revokePublicCreate?: boolean;
+  /** Revoke PUBLIC's default CONNECT and TEMPORARY on the databases, so only granted roles get in. Default true. */
+  revokePublicConnect?: boolean;
 }
 
+/** Arguments of EntraDatabaseAccess: the access input plus the provider to apply it with. */
 export interface EntraDatabaseAccessArgs extends AccessInput {
   /**
    * Connection to the server as an Entra administrator (superuser false: Azure's administrators are not
@@ -79,7 +82,7 @@ export const ENTRA_DATABASE_ACCESS_TYPE = "entra-postgres:index:EntraDatabaseAcc
 
 /**
  * Databases with deterministic owners, Entra principals mapped to PostgreSQL roles with pgaadauth
- * security labels, and least-privilege grants, through @pulumi/postgresql.
+ * security labels, and least-privilege grants, through the postgresql provider.
  */
 export class EntraDatabaseAccess extends pulumi.ComponentResource {
   /** The plan the resources were made from; the login guide reads it. */
@@ -115,7 +118,7 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
           `${db.name}\u0000${schema}`,
           new postgresql.Schema(
             `${name}-schema-${db.key}-${schema}`,
-            { name: schema, database: db.name, owner: db.owner },
+            { name: schema, database: db.name, owner: db.owner, dropCascade: true },
             on(databases.get(db.name), owner),
           ),
         );
@@ -129,13 +132,9 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
     }
 
     for (const p of plan.principals.filter((x) => !x.administrator)) {
-      // Memberships ride on the Role (`roles`), one resource instead of one GrantRole each; no
-      // GrantRole ever targets these roles, which would fight over the same memberships.
-      const role = new postgresql.Role(
-        `${name}-role-${p.key}`,
-        { name: p.name, login: true, ...(p.memberOf.length > 0 ? { roles: p.memberOf } : {}) },
-        on(...p.memberOf.map((m) => grantees.get(m))),
-      );
+      // Memberships are GrantRole resources; `roles` is ignored so the Role never revokes them, nor
+      // the group memberships Azure's group sync adds to an individually mapped principal.
+      const role = new postgresql.Role(`${name}-role-${p.key}`, { name: p.name, login: true }, { ...base, ignoreChanges: ["roles"] });
       const label = new postgresql.SecurityLabel(
         `${name}-label-${p.key}`,
         {

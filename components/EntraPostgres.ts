@@ -34,6 +34,7 @@ export interface ExistingServerArgs {
   dependsOn?: pulumi.Resource[];
 }
 
+/** Arguments of EntraPostgres: a server (new or existing), the deployer, databases and who gets what. */
 export interface EntraPostgresArgs {
   /** A new server to create (EntraPostgresServer's arguments). Exactly one of server and existingServer. */
   server?: Omit<EntraPostgresServerArgs, "deployerAdministrator">;
@@ -50,6 +51,8 @@ export interface EntraPostgresArgs {
   access?: AccessEntryArgs[];
   /** Keep PUBLIC from creating objects in schema public. Default true. */
   revokePublicCreate?: boolean;
+  /** Revoke PUBLIC's default CONNECT and TEMPORARY on the databases. Default true. */
+  revokePublicConnect?: boolean;
 }
 
 export const ENTRA_POSTGRES_TYPE = "entra-postgres:index:EntraPostgres";
@@ -62,9 +65,13 @@ export const ENTRA_POSTGRES_TYPE = "entra-postgres:index:EntraPostgres";
 export class EntraPostgres extends pulumi.ComponentResource {
   /** The server component, when this component created the server. */
   readonly server?: EntraPostgresServer;
+  /** Connection as the deployer (Azure identity token, TLS, not superuser); reuse it for your own SQL resources. */
   readonly provider: postgresql.Provider;
+  /** The databases, roles and grants. */
   readonly access: EntraDatabaseAccess;
+  /** Host name clients connect to. */
   readonly fqdn: pulumi.Output<string>;
+  /** The access plan: roles, access roles, grants, memberships. */
   readonly plan: AccessPlan;
   /** One entry per principal: username, host, databases, psql command, URI, notes. No secrets. */
   readonly loginGuide: pulumi.Output<LoginGuideEntry[]>;
@@ -129,7 +136,13 @@ export class EntraPostgres extends pulumi.ComponentResource {
     );
     this.access = new EntraDatabaseAccess(
       name,
-      { provider: this.provider, databases: args.databases, access: resolved, revokePublicCreate: args.revokePublicCreate },
+      {
+        provider: this.provider,
+        databases: args.databases,
+        access: resolved,
+        revokePublicCreate: args.revokePublicCreate,
+        revokePublicConnect: args.revokePublicConnect,
+      },
       { parent: this },
     );
     this.plan = plan;

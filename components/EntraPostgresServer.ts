@@ -84,6 +84,7 @@ export interface DeployerAdministratorArgs {
   principalType: "User" | "ServicePrincipal" | "ManagedIdentity";
 }
 
+/** Arguments of EntraPostgresServer. Every field but resourceGroupName has a default (see SERVER_DEFAULTS). */
 export interface EntraPostgresServerArgs {
   /** Resource group for the server (1-90 characters). Must exist. */
   resourceGroupName: pulumi.Input<string>;
@@ -148,13 +149,17 @@ export const ENTRA_POSTGRES_SERVER_TYPE = "entra-postgres:index:EntraPostgresSer
  * server, then parameters, then firewall rules, then administrators one by one (in a stable order, by key).
  */
 export class EntraPostgresServer extends pulumi.ComponentResource {
+  /** The azure-native server resource. */
   readonly server: dbforpostgresql.Server;
+  /** ARM resource id of the server. */
   readonly serverId: pulumi.Output<string>;
   readonly serverName: pulumi.Output<string>;
   readonly resourceGroupName: pulumi.Output<string>;
   /** `<server>.postgres.database.azure.com`. */
   readonly fqdn: pulumi.Output<string>;
+  /** Entra tenant the server authenticates against. */
   readonly tenantId: pulumi.Output<string>;
+  /** Every Entra administrator: name, type, ARM type and object id. */
   readonly administrators: pulumi.Output<AdministratorInfo[]>;
   /** Whether group sync is on; the login guide depends on it. */
   readonly groupSync: boolean;

@@ -125,6 +125,7 @@ export interface PlannedAccess {
   preset: Preset | "custom";
 }
 
+/** Everything EntraDatabaseAccess creates, as data: the login guide and the tests read it. */
 export interface AccessPlan {
   databases: PlannedDatabase[];
   /** Shared roles holding each preset's privileges; principals are their members. */
@@ -143,6 +144,7 @@ export const ACCESS_DEFAULTS = {
   schemas: ["public"] as string[],
   administratorsRole: "azure_pg_admin",
   revokePublicCreate: true,
+  revokePublicConnect: true,
 } as const;
 
 export function ownerRoleName(database: string): string {
@@ -433,6 +435,11 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
       grantRole: db.owner,
       withAdminOption: true,
     });
+    if (args.revokePublicConnect ?? ACCESS_DEFAULTS.revokePublicConnect) {
+      // PostgreSQL gives PUBLIC CONNECT and TEMPORARY on every new database, so without this every
+      // mapped Entra role could connect to every database. An empty list revokes both.
+      grants.push({ key: `${db.key}-public-database`, role: "public", database: db.name, objectType: "database", privileges: [] });
+    }
     if ((args.revokePublicCreate ?? ACCESS_DEFAULTS.revokePublicCreate) && db.schemas.includes("public")) {
       // The provider's Grant revokes what it does not list: PUBLIC keeps USAGE on public, loses CREATE.
       grants.push({
@@ -479,11 +486,10 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
     }
     const planned = principals.find((p) => p.name === role)!;
     planned.memberOf = [...new Set(memberOf)].sort();
-    // Azure owns administrators' roles: their memberships are separate GrantRole resources.
-    if (planned.administrator) {
-      for (const target of planned.memberOf)
-        memberships.push({ key: `${nameKey(target)}-${pkey}`, role, grantRole: target, withAdminOption: false });
-    }
+    // One GrantRole per membership, for administrators (Azure owns their roles) and mapped principals
+    // alike: a Role's `roles` list is authoritative and would revoke what Azure's group sync grants.
+    for (const target of planned.memberOf)
+      memberships.push({ key: `${nameKey(target)}-${pkey}`, role, grantRole: target, withAdminOption: false });
   }
 
   return {

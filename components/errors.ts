@@ -13,6 +13,7 @@ export interface InputIssue {
   allowed: string;
 }
 
+/** Thrown before anything is registered when arguments are invalid; lists every problem found. */
 export class InputError extends Error {
   readonly issues: readonly InputIssue[];
 

@@ -12,6 +12,7 @@
 import type { AccessPlan } from "./accessPlan";
 import type { PrincipalType } from "./principals";
 
+/** The server facts the login guide depends on. */
 export interface LoginServerSettings {
   /** Host name clients connect to, e.g. the server's FQDN. */
   host: string;
@@ -27,6 +28,7 @@ export interface GuideAdministrator {
   principalType: PrincipalType;
 }
 
+/** How one principal logs in. */
 export interface LoginGuideEntry {
   principal: string;
   principalType: PrincipalType;

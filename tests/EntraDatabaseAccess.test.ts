@@ -45,7 +45,9 @@ describe("EntraDatabaseAccess", () => {
   it("creates the owner role, the database owned by it, and the non-public schemas", async () => {
     const cloud = await build([READERS]);
     expect(cloud.byType(T.db).map((r) => r.inputs)).toEqual([{ name: "orders", owner: "orders_owner" }]);
-    expect(cloud.byType(T.schema).map((r) => r.inputs)).toEqual([{ name: "reporting", database: "orders", owner: "orders_owner" }]);
+    expect(cloud.byType(T.schema).map((r) => r.inputs)).toEqual([
+      { name: "reporting", database: "orders", owner: "orders_owner", dropCascade: true },
+    ]);
     expect(cloud.byType(T.role).find((r) => r.inputs.name === "orders_owner")?.inputs).toEqual({ name: "orders_owner", login: false });
     expect(cloud.byType(T.member).map((r) => r.inputs)).toContainEqual({
       role: "azure_pg_admin",
@@ -56,10 +58,11 @@ describe("EntraDatabaseAccess", () => {
 
   it("maps a non-administrator with a LOGIN role and a pgaadauth label", async () => {
     const cloud = await build([READERS]);
-    expect(cloud.byType(T.role).find((r) => r.inputs.name === "Data Readers")?.inputs).toEqual({
-      name: "Data Readers",
-      login: true,
-      roles: ["orders_read"],
+    expect(cloud.byType(T.role).find((r) => r.inputs.name === "Data Readers")?.inputs).toEqual({ name: "Data Readers", login: true });
+    expect(cloud.byType(T.member).map((r) => r.inputs)).toContainEqual({
+      role: "Data Readers",
+      grantRole: "orders_read",
+      withAdminOption: false,
     });
     expect(cloud.byType(T.label).map((r) => r.inputs)).toEqual([
       { objectType: "role", objectName: "Data Readers", labelProvider: "pgaadauth", label: `aadauth,oid=${IDS.readers},type=group` },
@@ -94,7 +97,7 @@ describe("EntraDatabaseAccess", () => {
       }
       const second = await build([entry, { ...entry, principal: { ...entry.principal, name: `${entry.principal.name} 2` } }]);
       expect(second.byType(T.grant)).toHaveLength(cloud.byType(T.grant).length);
-      expect(second.resources.length - cloud.resources.length).toBe(2); // its Role and its label
+      expect(second.resources.length - cloud.resources.length).toBe(3); // its Role, its label, its membership
     },
   );
 
@@ -107,8 +110,10 @@ describe("EntraDatabaseAccess", () => {
 
   it("grants only after the grantee, the database and schema exist, and administrators act as the owner", async () => {
     const cloud = await build([READERS]);
-    const principalRole = cloud.byType(T.role).find((r) => r.inputs.name === "Data Readers")!;
-    expect(depsOf(cloud, principalRole).map((d) => d.inputs.name)).toContain("orders_read");
+    const membership = cloud.byType(T.member).find((r) => r.inputs.role === "Data Readers")!;
+    expect(depsOf(cloud, membership).map((d) => `${d.type} ${d.inputs.name ?? d.inputs.objectName}`)).toEqual(
+      expect.arrayContaining([`${T.role} orders_read`, `${T.label} Data Readers`]),
+    );
     for (const g of cloud.byType(T.grant).filter((r) => r.inputs.role === "orders_read")) {
       const deps = depsOf(cloud, g).map((d) => d.type);
       expect(deps).toContain(T.role);

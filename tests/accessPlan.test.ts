@@ -130,7 +130,16 @@ describe("the plan's shape", () => {
       expect.objectContaining({ role: "public", schema: "public", objectType: "schema", privileges: ["USAGE"] }),
     );
     const off = planAccess({ ...input(), revokePublicCreate: false });
-    expect(off.grants.filter((g) => g.role === "public")).toEqual([]);
+    expect(off.grants.filter((g) => g.role === "public" && g.objectType === "schema")).toEqual([]);
+  });
+
+  it("revokes PUBLIC's default CONNECT and TEMPORARY on each database, unless told not to", () => {
+    const on = planAccess(input());
+    expect(on.grants).toContainEqual(
+      expect.objectContaining({ role: "public", database: "orders", objectType: "database", privileges: [] }),
+    );
+    const off = planAccess({ ...input(), revokePublicConnect: false });
+    expect(off.grants.filter((g) => g.role === "public" && g.objectType === "database")).toEqual([]);
   });
 
   it("gives administrators memberships as separate grants, since Azure owns their roles", () => {

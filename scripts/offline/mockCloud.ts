@@ -20,6 +20,8 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   /** Provider reference (`urn::id`) when the resource names an explicit provider. */
   provider?: string;
+  /** The `ignoreChanges` option: inputs the engine leaves alone once created. */
+  ignoreChanges?: string[];
 }
 
 /** A principal in the fake Entra directory. */
@@ -246,6 +248,7 @@ export function installMockCloud(options: MockCloudOptions = {}): MockCloud {
       custom: req.getCustom(),
       inputs: rpc.deserializeProperties(req.getObject()),
       provider: req.getProvider() || undefined,
+      ...(req.getIgnorechangesList().length > 0 ? { ignoreChanges: req.getIgnorechangesList() } : {}),
     });
     return register(req, callback);
   };
@@ -259,6 +262,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProvider(): string;
   getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
   getObject(): unknown;
 }
 
