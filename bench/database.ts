@@ -63,6 +63,10 @@ export function floorStatements(plan: AccessPlan): { database: string; sql: stri
       groups.set(key, [...(groups.get(key) ?? []), g.role]);
     }
     for (const [grant, to] of groups) out.push({ database: db.name, sql: `${grant} TO ${list(to)}` });
+    // PostgreSQL 15 already keeps PUBLIC to USAGE on schema public; only the database needs revoking.
+    if (plan.grants.some((g) => g.database === db.name && g.role === "public" && g.objectType === "database")) {
+      out.push({ database: "postgres", sql: `REVOKE ALL ON DATABASE ${q(db.name)} FROM PUBLIC` });
+    }
     const defaults = new Map<string, string[]>();
     for (const d of plan.defaultPrivileges.filter((x) => x.database === db.name)) {
       const kind = d.objectType === "table" ? "TABLES" : d.objectType === "sequence" ? "SEQUENCES" : "FUNCTIONS";

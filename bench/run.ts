@@ -17,6 +17,8 @@ const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const QUICK = process.env.BENCH_QUICK === "1";
+/** BENCH_ONLY=database,suites re-measures only those parts and keeps the others from results.json. */
+const ONLY = process.env.BENCH_ONLY?.split(",");
 
 interface Stat {
   median: number;
@@ -173,16 +175,20 @@ function machine() {
 }
 
 async function main(): Promise<void> {
+  const file = path.join(__dirname, "results.json");
+  const previous = ONLY && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+  const part = async <T>(name: string, measure: () => T | Promise<T>): Promise<T> =>
+    ONLY && !ONLY.includes(name) ? previous[name] : await measure();
   const results = {
     date: new Date().toISOString(),
     runsPerFigure: RUNS,
     machine: machine(),
-    criticalPath: await criticalPath(),
-    fleet: fleet(),
-    database: database(),
-    suites: suites(),
+    criticalPath: await part("criticalPath", criticalPath),
+    fleet: await part("fleet", fleet),
+    database: await part("database", database),
+    suites: await part("suites", suites),
   };
-  fs.writeFileSync(path.join(__dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   writeReadme(results);
   process.stdout.write(`bench: wrote bench/results.json and bench/README.md\n`);
 }

@@ -13,7 +13,6 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import type { LoginGuideEntry } from "../components";
@@ -22,6 +21,7 @@ import { FAKE_DEPLOYER, fakeUuid, installMockCloud, settle, valueOf } from "./of
 import { dependencyOrder } from "./offline/planReport";
 import { startCluster } from "../tests/e2e/harness/cluster";
 import { applyResources } from "../tests/e2e/apply/translator";
+import { FakeAz } from "../tests/e2e/support/login";
 
 const ROOT = path.resolve(__dirname, "..");
 const NS = "entra-postgres";
@@ -101,16 +101,18 @@ async function main(): Promise<void> {
     const memberToken = cluster.token({ oid: member.oid, groups: [group.principal.objectId!] });
     console.log(`${member.name} is a member of "${group.principal.name}"; \`az\` here prints her token.`);
     console.log(`$ ${entry.psql}`);
-    const ok = runGuideCommand(entry.psql, memberToken, "select current_user as logged_in_as, session_user;");
-    console.log(ok.output);
+    const az = new FakeAz();
+    const ok = await az.runShell(entry.psql, memberToken, "select current_user as logged_in_as, session_user;");
+    console.log(`${ok.stdout}${ok.stderr}`.trim());
 
     section(`5. The same member with her own name as username fails`);
     const ownName = entry.psql.replace(`user=${conninfoValue(entry.username)}`, `user=${conninfoValue(member.name)}`);
     console.log(`$ ${ownName}`);
-    const denied = runGuideCommand(ownName, memberToken, "select 1;");
-    console.log(denied.output);
+    const denied = await az.runShell(ownName, memberToken, "select 1;");
+    az.remove();
+    console.log(`${denied.stdout}${denied.stderr}`.trim());
     console.log('(Azure words it "password authentication failed"; the stand-in checks tokens through PAM.)');
-    if (ok.status !== 0 || denied.status === 0) throw new Error("the demo's logins did not behave as the guide says");
+    if (ok.code !== 0 || denied.code === 0) throw new Error("the demo's logins did not behave as the guide says");
   } finally {
     await cluster.stop();
   }
@@ -119,22 +121,6 @@ async function main(): Promise<void> {
   const plan = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "scripts/plan.ts"), "dev"], { encoding: "utf8" });
   process.stdout.write(plan.stdout.split("\n# How to log in")[0]);
   if (plan.status !== 0) throw new Error(plan.stderr);
-}
-
-/** Runs a guide command with bash, with an `az` on PATH that prints `token`, feeding `sql` to psql. */
-function runGuideCommand(command: string, token: string, sql: string): { status: number; output: string } {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-az-"));
-  try {
-    fs.writeFileSync(path.join(bin, "az"), `#!/bin/sh\nprintf '%s\\n' '${token}'\n`, { mode: 0o755 });
-    const r = spawnSync("bash", ["-c", command], {
-      input: sql,
-      encoding: "utf8",
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PSQLRC: "/dev/null" },
-    });
-    return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}`.trim() };
-  } finally {
-    fs.rmSync(bin, { recursive: true, force: true });
-  }
 }
 
 function section(title: string): void {
