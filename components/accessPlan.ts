@@ -6,8 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { InputIssue, throwIfIssues } from "./errors";
-import { MAX_ROLE_NAME_BYTES, PRINCIPAL_TYPES, PrincipalType, isUuid, labelPrincipalType, roleNameProblem } from "./principals";
-import { nameKey } from "./serverPlan";
+import { MAX_ROLE_NAME_BYTES, PRINCIPAL_TYPES, PrincipalType, isUuid, labelPrincipalType, nameKey, roleNameProblem } from "./principals";
 import type { AccessEntryArgs, AccessInput, DatabaseArgs } from "./EntraDatabaseAccess";
 
 export const PRESETS = ["read", "readWrite", "owner"] as const;

@@ -3,6 +3,7 @@
  * places that matter: ARM's administrator `principalType`, the `pgaadauth` security label, and the
  * `pgaadauth_create_principal_with_oid` object type.
  */
+import { createHash } from "crypto";
 
 /** The kinds of Entra principal a user can name. */
 export const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal", "ManagedIdentity"] as const;
@@ -62,4 +63,17 @@ export function roleNameProblem(name: string): string | undefined {
     return `a name of at most ${MAX_ROLE_NAME_BYTES} bytes in UTF-8 (this one has ${bytes}); PostgreSQL would silently truncate it and the login would never match`;
   }
   return undefined;
+}
+
+/** A short, stable, name-safe form of a principal name: a slug plus a hash of the exact name. */
+export function nameKey(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .replace(/[^\x20-\x7e]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  const hash = createHash("sha256").update(name, "utf8").digest("hex").slice(0, 8);
+  return slug.length > 0 ? `${slug}-${hash}` : hash;
 }

@@ -6,10 +6,9 @@
  * failing half-way through `pulumi up`. Values that are Pulumi Outputs are unknown until deployment and
  * are passed through; the contract tests check the request bodies they end up in.
  */
-import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { InputIssue, throwIfIssues } from "./errors";
-import { PRINCIPAL_TYPES, PrincipalType, isUuid, roleNameProblem } from "./principals";
+import { PRINCIPAL_TYPES, PrincipalType, isUuid, nameKey, roleNameProblem } from "./principals";
 import type {
   AdministratorArgs,
   DeployerAdministratorArgs,
@@ -406,19 +405,6 @@ function validateAdministrators(admins: AdministratorArgs[] | undefined, deploye
       add(`${f}.principalName`, admin.principalName, "a user principal name (UPN) such as alice@contoso.com; users log in with their UPN");
     }
   }
-}
-
-/** A short, stable, name-safe form of a principal name: a slug plus a hash of the exact name. */
-export function nameKey(name: string): string {
-  const slug = name
-    .normalize("NFKD")
-    .replace(/[^\x20-\x7e]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 40);
-  const hash = createHash("sha256").update(name, "utf8").digest("hex").slice(0, 8);
-  return slug.length > 0 ? `${slug}-${hash}` : hash;
 }
 
 function buildPlan(componentName: string, args: EntraPostgresServerArgs): ServerPlan {

@@ -1,6 +1,7 @@
 import { InputError } from "../components/errors";
 import { EntraPostgresServer, EntraPostgresServerArgs } from "../components/EntraPostgresServer";
-import { SERVER_DEFAULTS, nameKey, planServer, validateServerArgs } from "../components/serverPlan";
+import { nameKey } from "../components/principals";
+import { SERVER_DEFAULTS, planServer, validateServerArgs } from "../components/serverPlan";
 import { IDS, evaluate, validServerArgs } from "./support/fixtures";
 import * as pulumi from "@pulumi/pulumi";
 
