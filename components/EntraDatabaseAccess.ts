@@ -141,7 +141,10 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
           objectType: "role",
           objectName: p.name,
           labelProvider: "pgaadauth",
-          label: pulumi.output(p.objectId).apply((oid) => pgaadauthLabel(oid, p.principalType)),
+          label:
+            typeof p.objectId === "string"
+              ? pgaadauthLabel(p.objectId, p.principalType)
+              : pulumi.output(p.objectId).apply((oid) => pgaadauthLabel(oid, p.principalType)),
         },
         on(role),
       );

@@ -343,6 +343,8 @@ function resolveObjectId(a: PlannedAdministrator, deployerObjectId: pulumi.Outpu
       return principalId.toLowerCase();
     });
   }
+  // Plain strings were checked against the client id before anything registered.
+  if (typeof a.objectId === "string" && (a.clientId === undefined || typeof a.clientId === "string")) return pulumi.output(a.objectId);
   if (a.objectId !== undefined) {
     return pulumi.all([a.objectId, a.clientId]).apply(([id, clientId]) => {
       if (clientId !== undefined && id.toLowerCase() === clientId.toLowerCase()) {
