@@ -163,8 +163,8 @@ export interface AccessValidationOptions {
 }
 
 /** Validates the input and returns the plan, or throws one InputError listing every problem. */
-export function planAccess(input: AccessInput, options: AccessValidationOptions = {}, component = "EntraDatabaseAccess"): AccessPlan {
-  throwIfIssues(component, validateAccessInput(input, options));
+export function planAccess(input: AccessInput): AccessPlan {
+  throwIfIssues("EntraDatabaseAccess", validateAccessInput(input));
   return buildAccessPlan(input);
 }
 

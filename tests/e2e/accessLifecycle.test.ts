@@ -259,18 +259,20 @@ describe("convergence", () => {
   });
 });
 
+/** LEDGER changed: a new principal (the auditor), and the analysts moved from read to readWrite. */
+const LEDGER_V2: AccessInput = {
+  ...LEDGER,
+  access: [
+    entry(READER, "read"),
+    entry(WRITER, "readWrite"),
+    entry(ANALYSTS, "readWrite"),
+    entry(API, "readWrite"),
+    entry(AUDITOR, "read", ["audit"]),
+  ],
+};
+
 describe("a second administrator", () => {
-  const P2: AccessInput = {
-    ...LEDGER,
-    // A new principal, and a changed grant for an existing one.
-    access: [
-      entry(READER, "read"),
-      entry(WRITER, "readWrite"),
-      entry(ANALYSTS, "readWrite"),
-      entry(API, "readWrite"),
-      entry(AUDITOR, "read", ["audit"]),
-    ],
-  };
+  const P2 = LEDGER_V2;
   let byAdmin2: Deployment;
   let report: ApplyReport;
 
@@ -364,19 +366,7 @@ describe("declared dependencies", () => {
 
 describe("removing a principal from the plan", () => {
   test("drops its role and label, and a shared role nobody needs any more, and changes nothing else", async () => {
-    const P2 = await planDeployment(
-      {
-        ...LEDGER,
-        access: [
-          entry(READER, "read"),
-          entry(WRITER, "readWrite"),
-          entry(ANALYSTS, "readWrite"),
-          entry(API, "readWrite"),
-          entry(AUDITOR, "read", ["audit"]),
-        ],
-      },
-      ADMIN2.name,
-    );
+    const P2 = await planDeployment(LEDGER_V2, ADMIN2.name);
     const P3 = await planDeployment(
       { ...LEDGER, access: [entry(READER, "read"), entry(WRITER, "readWrite"), entry(ANALYSTS, "readWrite"), entry(API, "readWrite")] },
       ADMIN2.name,
