@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the real-PostgreSQL suite (tests/e2e) needs on Debian 12: PostgreSQL 15 and its
 # server headers (to build the pgaadauth stand-in), PAM's pam_exec (token logins), openssl
-# (token signatures and the throwaway TLS certificate). Run as root; cheap when already done.
+# (token signatures and the throwaway TLS certificate), and shellcheck for the workflow tests.
+# Needs root only when something is missing; cheap when already done.
 set -euo pipefail
 
-packages=(postgresql-15 postgresql-server-dev-15 libpam-modules make gcc openssl)
-
-if [[ $(id -u) -ne 0 ]]; then
-  echo "install-pg.sh: run as root (it installs Debian packages)" >&2
-  exit 1
-fi
+# shellcheck: the workflow tests lint .github scripts with it (actionlint also runs it on `run:` steps).
+packages=(postgresql-15 postgresql-server-dev-15 libpam-modules make gcc openssl shellcheck)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -18,6 +15,11 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+if ((${#missing[@]})) && [[ $(id -u) -ne 0 ]]; then
+  echo "install-pg.sh: missing ${missing[*]}; run as root (it installs Debian packages)" >&2
+  exit 1
+fi
 
 if ((${#missing[@]})); then
   echo "install-pg.sh: installing ${missing[*]}"
@@ -31,7 +33,7 @@ fi
 
 # The tests start their own throwaway clusters; Debian's default one would only hold port 5432
 # and memory. Stop it and keep it from starting at boot.
-if [[ -d /etc/postgresql/15/main ]]; then
+if [[ -d /etc/postgresql/15/main && $(id -u) -eq 0 ]]; then
   if pg_ctlcluster 15 main status >/dev/null 2>&1; then
     pg_ctlcluster 15 main stop || true
   fi
