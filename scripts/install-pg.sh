@@ -5,7 +5,7 @@
 # Needs root only when something is missing; cheap when already done.
 set -euo pipefail
 
-# shellcheck: the workflow tests lint .github scripts with it (actionlint also runs it on `run:` steps).
+# The workflow tests lint .github scripts with shellcheck (actionlint also runs it on `run:` steps).
 packages=(postgresql-15 postgresql-server-dev-15 libpam-modules make gcc openssl shellcheck)
 
 missing=()
