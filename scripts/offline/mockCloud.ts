@@ -62,6 +62,45 @@ export function fakeUuid(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/**
+ * Where Azure puts each resource we mock: the input that names it and its path under the resource
+ * group, so ids passed on to other resources (a server id, a delegated subnet, a DNS zone) have the
+ * shape Azure gives them.
+ */
+const ARM_IDS: Record<string, { nameInput: string; path: (inputs: Record<string, unknown>, name: string) => string }> = {
+  "azure-native:dbforpostgresql:Server": { nameInput: "serverName", path: (_, n) => `Microsoft.DBforPostgreSQL/flexibleServers/${n}` },
+  "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra": {
+    nameInput: "objectId",
+    path: (i, n) => `Microsoft.DBforPostgreSQL/flexibleServers/${String(i.serverName)}/administrators/${n}`,
+  },
+  "azure-native:dbforpostgresql:Configuration": {
+    nameInput: "configurationName",
+    path: (i, n) => `Microsoft.DBforPostgreSQL/flexibleServers/${String(i.serverName)}/configurations/${n}`,
+  },
+  "azure-native:dbforpostgresql:FirewallRule": {
+    nameInput: "firewallRuleName",
+    path: (i, n) => `Microsoft.DBforPostgreSQL/flexibleServers/${String(i.serverName)}/firewallRules/${n}`,
+  },
+  "azure-native:dbforpostgresql:Database": {
+    nameInput: "databaseName",
+    path: (i, n) => `Microsoft.DBforPostgreSQL/flexibleServers/${String(i.serverName)}/databases/${n}`,
+  },
+  "azure-native:managedidentity:UserAssignedIdentity": {
+    nameInput: "resourceName",
+    path: (_, n) => `Microsoft.ManagedIdentity/userAssignedIdentities/${n}`,
+  },
+  "azure-native:network:VirtualNetwork": { nameInput: "virtualNetworkName", path: (_, n) => `Microsoft.Network/virtualNetworks/${n}` },
+  "azure-native:network:Subnet": {
+    nameInput: "subnetName",
+    path: (i, n) => `Microsoft.Network/virtualNetworks/${String(i.virtualNetworkName)}/subnets/${n}`,
+  },
+  "azure-native:privatedns:PrivateZone": { nameInput: "privateZoneName", path: (_, n) => `Microsoft.Network/privateDnsZones/${n}` },
+  "azure-native:privatedns:VirtualNetworkLink": {
+    nameInput: "virtualNetworkLinkName",
+    path: (i, n) => `Microsoft.Network/privateDnsZones/${String(i.privateZoneName)}/virtualNetworkLinks/${n}`,
+  },
+};
+
 export class MockCloud implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly invokes: { token: string; inputs: Record<string, unknown> }[] = [];
@@ -95,67 +134,26 @@ export class MockCloud implements pulumi.runtime.Mocks {
     let id: string = `${args.name}-id`;
     const arm = (suffix: string) =>
       `/subscriptions/${this.subscriptionId}/resourceGroups/${String(inputs.resourceGroupName)}/providers/${suffix}`;
+    const placed = ARM_IDS[args.type];
+    if (placed) {
+      const name = String(inputs[placed.nameInput] ?? args.name);
+      id = arm(placed.path(inputs, name));
+      state.name = name;
+    }
     switch (args.type) {
-      case "azure-native:dbforpostgresql:Server": {
-        const name = String(inputs.serverName ?? args.name);
-        id = arm(`Microsoft.DBforPostgreSQL/flexibleServers/${name}`);
-        Object.assign(state, { name, fullyQualifiedDomainName: `${name}.postgres.database.azure.com`, state: "Ready" });
+      case "azure-native:dbforpostgresql:Server":
+        Object.assign(state, { fullyQualifiedDomainName: `${String(state.name)}.postgres.database.azure.com`, state: "Ready" });
         break;
-      }
-      case "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra":
-        id = arm(`Microsoft.DBforPostgreSQL/flexibleServers/${String(inputs.serverName)}/administrators/${String(inputs.objectId)}`);
-        state.name = inputs.objectId;
-        break;
-      case "azure-native:dbforpostgresql:Configuration":
-      case "azure-native:dbforpostgresql:FirewallRule":
-      case "azure-native:dbforpostgresql:Database": {
-        const kind = args.type.split(":")[2];
-        const key = String(inputs.configurationName ?? inputs.firewallRuleName ?? inputs.databaseName);
-        const segment = { Configuration: "configurations", FirewallRule: "firewallRules", Database: "databases" }[kind];
-        id = arm(`Microsoft.DBforPostgreSQL/flexibleServers/${String(inputs.serverName)}/${segment}/${key}`);
-        state.name = key;
-        break;
-      }
-      case "azure-native:managedidentity:UserAssignedIdentity": {
-        const name = String(inputs.resourceName ?? args.name);
-        id = arm(`Microsoft.ManagedIdentity/userAssignedIdentities/${name}`);
+      case "azure-native:managedidentity:UserAssignedIdentity":
         Object.assign(state, {
-          name,
-          principalId: fakeUuid(`principal:${name}`),
-          clientId: fakeUuid(`client:${name}`),
+          principalId: fakeUuid(`principal:${String(state.name)}`),
+          clientId: fakeUuid(`client:${String(state.name)}`),
           tenantId: this.tenantId,
         });
         break;
-      }
       case "azure-native:resources:ResourceGroup": {
         const name = String(inputs.resourceGroupName ?? args.name);
         id = `/subscriptions/${this.subscriptionId}/resourceGroups/${name}`;
-        state.name = name;
-        break;
-      }
-      // Network resources get ARM-shaped ids, so a program that passes them on (a delegated subnet,
-      // a private DNS zone) is checked with the ids Azure would give, not placeholder strings.
-      case "azure-native:network:VirtualNetwork": {
-        const name = String(inputs.virtualNetworkName ?? args.name);
-        id = arm(`Microsoft.Network/virtualNetworks/${name}`);
-        state.name = name;
-        break;
-      }
-      case "azure-native:network:Subnet": {
-        const name = String(inputs.subnetName ?? args.name);
-        id = arm(`Microsoft.Network/virtualNetworks/${String(inputs.virtualNetworkName)}/subnets/${name}`);
-        state.name = name;
-        break;
-      }
-      case "azure-native:privatedns:PrivateZone": {
-        const name = String(inputs.privateZoneName ?? args.name);
-        id = arm(`Microsoft.Network/privateDnsZones/${name}`);
-        state.name = name;
-        break;
-      }
-      case "azure-native:privatedns:VirtualNetworkLink": {
-        const name = String(inputs.virtualNetworkLinkName ?? args.name);
-        id = arm(`Microsoft.Network/privateDnsZones/${String(inputs.privateZoneName)}/virtualNetworkLinks/${name}`);
         state.name = name;
         break;
       }
@@ -170,6 +168,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
         break;
       }
       default:
+        if (placed) break;
         if (typeof inputs.name === "string") state.name = inputs.name;
         else if (args.type.startsWith("azure-native:")) state.name = args.name;
     }
