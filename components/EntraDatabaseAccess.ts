@@ -61,8 +61,26 @@ export interface AccessInput {
   databases: DatabaseArgs[];
   /** Principals and their grants; each principal once. Default: none (only databases and owner roles). */
   access?: AccessEntryArgs[];
-  /** Role whose members are the server's Entra administrators. Default "azure_pg_admin" (Azure's). */
-  administratorsRole?: string;
+  /** The Entra administrator (its role name: UPN or display name) the provider connects as. Required. */
+  deployer: string;
+  /**
+   * The administrator that ran the stack's first `pulumi up` and so created its manager role. Default
+   * `deployer`. Set it when another administrator takes over running `pulumi up`: PostgreSQL 16+ keeps
+   * the creator's implicit ADMIN OPTION, which cannot be granted again, and the new deployer then makes
+   * its own access roles (see the README: "The role model").
+   */
+  roleCreator?: string;
+  /**
+   * The server's other Entra administrators (role names). Each becomes a member of the manager role,
+   * so it can manage, grant, revoke and act as the owner of everything this component made. Default none.
+   */
+  administrators?: string[];
+  /**
+   * NOLOGIN role that holds ADMIN OPTION on every role this component creates and is a member of every
+   * owner role; the administrators are its members. One per component on a server. Default
+   * `<database>_manager`, after the alphabetically first of `databases`.
+   */
+  managerRole?: string;
   /** Keep PUBLIC from creating objects in schema public (PostgreSQL < 15 allows it). Default true. */
   revokePublicCreate?: boolean;
   /** Revoke PUBLIC's default CONNECT and TEMPORARY on the databases, so only granted roles get in. Default true. */
@@ -105,32 +123,20 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
       dependsOn: deps.filter((d): d is pulumi.Resource => d !== undefined),
     });
 
-    const ownerOf = (database: string) => plan.databases.find((d) => d.name === database)!.owner;
-    const ownerRoles = new Map<string, postgresql.Role>();
+    // Its memberships are GrantRole resources; a Role's `roles` list would revoke them all on update.
+    const manager = new postgresql.Role(`${name}-manager`, { name: plan.manager, login: false }, { ...base, ignoreChanges: ["roles"] });
+    const roles = new Map<string, pulumi.Resource>([[plan.manager, manager]]);
     const databases = new Map<string, postgresql.Database>();
     const schemas = new Map<string, postgresql.Schema>();
     for (const db of plan.databases) {
       const owner = new postgresql.Role(`${name}-owner-${db.key}`, { name: db.owner, login: false }, base);
-      ownerRoles.set(db.owner, owner);
+      roles.set(db.owner, owner);
       databases.set(db.name, new postgresql.Database(`${name}-db-${db.key}`, { name: db.name, owner: db.owner }, on(owner)));
-      for (const schema of db.schemas.filter((s) => s !== "public")) {
-        schemas.set(
-          `${db.name}\u0000${schema}`,
-          new postgresql.Schema(
-            `${name}-schema-${db.key}-${schema}`,
-            { name: schema, database: db.name, owner: db.owner, dropCascade: true },
-            on(databases.get(db.name), owner),
-          ),
-        );
-      }
     }
-
     // Shared NOLOGIN roles holding each preset's privileges; principals become their members.
-    const grantees = new Map<string, pulumi.Resource>(ownerRoles);
     for (const r of plan.accessRoles) {
-      grantees.set(r.name, new postgresql.Role(`${name}-access-${r.key}`, { name: r.name, login: false }, base));
+      roles.set(r.name, new postgresql.Role(`${name}-access-${r.key}`, { name: r.name, login: false }, base));
     }
-
     for (const p of plan.principals.filter((x) => !x.administrator)) {
       // Memberships are GrantRole resources; `roles` is ignored so the Role never revokes them, nor
       // the group memberships Azure's group sync adds to an individually mapped principal.
@@ -148,22 +154,58 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
         },
         on(role),
       );
-      grantees.set(p.name, label);
+      roles.set(p.name, label);
     }
 
-    // Administrators act on a database through its owner role, so nothing is granted on a database
-    // before that membership exists: the provider does not borrow the owner role for database grants.
-    const adminsAsOwner = new Map<string, pulumi.Resource>();
+    // GrantRole is replaced when its admin option drifts; created first (the engine's default), the
+    // new GRANT and then the old one's REVOKE hit the same pair and leave no membership at all.
+    const memberships = new Map<string, postgresql.GrantRole>();
     for (const m of plan.memberships) {
-      const membership = new postgresql.GrantRole(
-        `${name}-member-${m.key}`,
-        { role: m.role, grantRole: m.grantRole, withAdminOption: m.withAdminOption },
-        on(grantees.get(m.grantRole), grantees.get(m.role)),
+      memberships.set(
+        `${m.role}\u0000${m.grantRole}`,
+        new postgresql.GrantRole(
+          `${name}-member-${m.key}`,
+          { role: m.role, grantRole: m.grantRole, withAdminOption: m.withAdminOption },
+          {
+            ...on(roles.get(m.grantRole), roles.get(m.role), manager),
+            deleteBeforeReplace: true,
+            ...(m.ignoreAdminOption ? { ignoreChanges: ["withAdminOption"] } : {}),
+          },
+        ),
       );
-      if (m.role === plan.administratorsRole) adminsAsOwner.set(m.grantRole, membership);
     }
+    // The deployer reaches a database through the manager role's membership in its owner role (PUBLIC
+    // loses CONNECT): nothing runs inside a database before both memberships exist.
+    const viaManager = memberships.get(`${plan.deployer}\u0000${plan.manager}`);
+    const ready = new Map(
+      plan.databases.map((db) => [db.name, [databases.get(db.name), viaManager, memberships.get(`${plan.manager}\u0000${db.owner}`)]]),
+    );
+
+    for (const db of plan.databases) {
+      for (const schema of db.schemas.filter((s) => s !== "public")) {
+        schemas.set(
+          `${db.name}\u0000${schema}`,
+          new postgresql.Schema(
+            `${name}-schema-${db.key}-${schema}`,
+            { name: schema, database: db.name, owner: db.owner, dropCascade: true },
+            on(...ready.get(db.name)!, roles.get(db.owner)),
+          ),
+        );
+      }
+    }
+
+    // Grants that change one catalogue row (a database's, a schema's, all tables of a schema, one
+    // owner's default ACL) run one after another: concurrent GRANTs on one object fail with "tuple
+    // concurrently updated" (cyrilgdn/terraform-provider-postgresql#178, pulumi/pulumi-postgresql#126).
+    const last = new Map<string, pulumi.Resource>();
+    const after = (row: string, r: pulumi.Resource) => {
+      const before = last.get(row);
+      last.set(row, r);
+      return before;
+    };
     for (const g of plan.grants) {
-      new postgresql.Grant(
+      const row = `${g.database}\u0000${g.schema ?? ""}\u0000${g.objectType}`;
+      const grant = new postgresql.Grant(
         `${name}-grant-${g.key}`,
         {
           role: g.role,
@@ -175,25 +217,22 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
           privileges: g.privileges,
         },
         on(
-          databases.get(g.database),
+          ...ready.get(g.database)!,
           g.schema ? schemas.get(`${g.database}\u0000${g.schema}`) : undefined,
-          grantees.get(g.role),
-          adminsAsOwner.get(ownerOf(g.database)),
+          roles.get(g.role),
+          last.get(row),
         ),
       );
+      after(row, grant);
     }
     for (const d of plan.defaultPrivileges) {
-      new postgresql.DefaultPrivileges(
+      const row = `${d.database}\u0000${d.schema}\u0000${d.owner}\u0000${d.objectType}`;
+      const defaults = new postgresql.DefaultPrivileges(
         `${name}-default-${d.key}`,
         { role: d.role, database: d.database, schema: d.schema, owner: d.owner, objectType: d.objectType, privileges: d.privileges },
-        on(
-          databases.get(d.database),
-          schemas.get(`${d.database}\u0000${d.schema}`),
-          grantees.get(d.role),
-          grantees.get(d.owner),
-          adminsAsOwner.get(ownerOf(d.database)),
-        ),
+        on(...ready.get(d.database)!, schemas.get(`${d.database}\u0000${d.schema}`), roles.get(d.role), roles.get(d.owner), last.get(row)),
       );
+      after(row, defaults);
     }
 
     this.roleNames = plan.principals.filter((p) => !p.administrator).map((p) => p.name);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
-import { AccessEntryArgs, DatabaseArgs, EntraDatabaseAccess } from "./EntraDatabaseAccess";
+import { AccessEntryArgs, AccessInput, DatabaseArgs, EntraDatabaseAccess } from "./EntraDatabaseAccess";
 import { EntraPostgresServer, EntraPostgresServerArgs } from "./EntraPostgresServer";
 import { AccessPlan, buildAccessPlan, validateAccessInput } from "./accessPlan";
 import { lookupObjectId } from "./entraLookup";
@@ -53,6 +53,12 @@ export interface EntraPostgresArgs {
   revokePublicCreate?: boolean;
   /** Revoke PUBLIC's default CONNECT and TEMPORARY on the databases. Default true. */
   revokePublicConnect?: boolean;
+  /**
+   * The administrator that ran this stack's first `pulumi up` and so created its roles. Default
+   * `deployer.principalName`. When another administrator takes over running `pulumi up`, set this to the
+   * first one (PostgreSQL 16+ keeps the creator's implicit ADMIN OPTION; see the README: "The role model").
+   */
+  roleCreator?: string;
 }
 
 export const ENTRA_POSTGRES_TYPE = "entra-postgres:index:EntraPostgres";
@@ -80,7 +86,7 @@ export class EntraPostgres extends pulumi.ComponentResource {
 
   constructor(name: string, args: EntraPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     const { administrators, access } = validateAll(name, args);
-    const plan = buildAccessPlan({ ...args, access });
+    const plan = buildAccessPlan(accessInput(args, administrators, access));
     super(ENTRA_POSTGRES_TYPE, name, {}, opts);
 
     const groupSync = args.server ? (args.server.groupSync ?? false) : (args.existingServer!.groupSync ?? false);
@@ -137,11 +143,8 @@ export class EntraPostgres extends pulumi.ComponentResource {
     this.access = new EntraDatabaseAccess(
       name,
       {
+        ...accessInput(args, administrators, resolved),
         provider: this.provider,
-        databases: args.databases,
-        access: resolved,
-        revokePublicCreate: args.revokePublicCreate,
-        revokePublicConnect: args.revokePublicConnect,
       },
       { parent: this },
     );
@@ -151,6 +154,19 @@ export class EntraPostgres extends pulumi.ComponentResource {
     this.loginGuideMarkdown = this.loginGuide.apply(renderLoginGuide);
     this.registerOutputs({ fqdn: this.fqdn, loginGuide: this.loginGuide });
   }
+}
+
+/** The database side's input: the administrators by role name, the creator of the roles, the grants. */
+function accessInput(args: EntraPostgresArgs, administrators: GuideAdministrator[], access: AccessEntryArgs[]): AccessInput {
+  return {
+    databases: args.databases,
+    access,
+    deployer: args.deployer?.principalName ?? "",
+    roleCreator: args.roleCreator,
+    administrators: administrators.map((a) => a.principalName),
+    revokePublicCreate: args.revokePublicCreate,
+    revokePublicConnect: args.revokePublicConnect,
+  };
 }
 
 function withDeployer(server: Omit<EntraPostgresServerArgs, "deployerAdministrator">, deployer: DeployerArgs): EntraPostgresServerArgs {
@@ -229,7 +245,15 @@ function validateAll(name: string, args: EntraPostgresArgs): { administrators: G
   }
   const adminNames = new Set(administrators.map((a) => a.principalName));
   const access = (args.access ?? []).map((e) => (e?.principal && adminNames.has(e.principal.name) ? { ...e, administrator: true } : e));
-  issues.push(...validateAccessInput({ ...args, access }, { objectIdsLookedUp: true }));
+  if (args.roleCreator !== undefined && !adminNames.has(args.roleCreator)) {
+    add("roleCreator", args.roleCreator, "one of the server's administrators: the one that ran the stack's first `pulumi up`");
+  }
+  issues.push(
+    ...validateAccessInput(accessInput(args, administrators, access), { objectIdsLookedUp: true }).filter(
+      // The deployer's own checks are reported above, under the user's field names.
+      (i) => i.field !== "deployer" || d?.principalName,
+    ),
+  );
   throwIfIssues("EntraPostgres", issues);
   return { administrators, access };
 }

@@ -4,6 +4,7 @@
  * runtime: the result is data that the component wires into @pulumi/postgresql resources and that
  * the login guide and the real-PostgreSQL tests read.
  */
+import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { InputIssue, throwIfIssues } from "./errors";
 import { MAX_ROLE_NAME_BYTES, PRINCIPAL_TYPES, PrincipalType, isUuid, labelPrincipalType, nameKey, roleNameProblem } from "./principals";
@@ -73,7 +74,8 @@ export interface PlannedAccessRole {
   key: string;
   name: string;
   database: string;
-  preset: Exclude<Preset, "owner">;
+  /** owner: a member of the database's owner role, holding no grants of its own. */
+  preset: Preset;
   schemas: string[];
 }
 
@@ -114,6 +116,13 @@ export interface PlannedMembership {
   /** The role granted to it. */
   grantRole: string;
   withAdminOption: boolean;
+  /**
+   * The member may be the creator of `grantRole` (an administrator): on PostgreSQL 16 and later the
+   * creator holds a second, implicit membership WITH ADMIN OPTION (grantor the bootstrap superuser) that
+   * nobody but a superuser can remove, and the provider reads back whichever row comes first. The admin
+   * option is then not compared (ignoreChanges), so that row is not taken for drift on every refresh.
+   */
+  ignoreAdminOption: boolean;
 }
 
 /** What one principal may do in one database, for the login guide. */
@@ -135,13 +144,22 @@ export interface AccessPlan {
   defaultPrivileges: PlannedDefaultPrivileges[];
   memberships: PlannedMembership[];
   access: PlannedAccess[];
-  /** Role that administrators' membership in each owner role goes to (`azure_pg_admin` on Azure). */
-  administratorsRole: string;
+  /**
+   * NOLOGIN role through which every Entra administrator manages what the component made: it holds
+   * ADMIN OPTION on every role of ours and is a member of every owner role; the administrators are its
+   * members. (Not azure_pg_admin: Azure refuses any grant to that restricted role.)
+   */
+  manager: string;
+  /** The server's Entra administrators (role names), the deployer among them. */
+  administrators: string[];
+  /** The administrator the provider connects as. */
+  deployer: string;
+  /** The administrator that created the manager role (the stack's first `pulumi up`). */
+  roleCreator: string;
 }
 
 export const ACCESS_DEFAULTS = {
   schemas: ["public"] as string[],
-  administratorsRole: "azure_pg_admin",
   revokePublicCreate: true,
   revokePublicConnect: true,
 } as const;
@@ -150,11 +168,38 @@ export function ownerRoleName(database: string): string {
   return `${database}_owner`;
 }
 
-/** `<db>_read`, `<db>_readwrite`, or with the schemas when a grant names only some of them. */
-export function accessRoleName(db: { name: string; schemas: string[] }, preset: Exclude<Preset, "owner">, schemas: string[]): string {
-  const all = db.schemas.length === schemas.length && db.schemas.every((s) => schemas.includes(s));
-  const base = `${db.name}_${preset.toLowerCase()}${all ? "" : `_${[...schemas].sort().join("_")}`}`;
+/**
+ * `<database>_manager` after the alphabetically first database: databases are unique on a server, so
+ * two components on one server never share a manager role, and reordering the list renames nothing.
+ */
+export function managerRoleName(databases: readonly { name: string }[], explicit?: string): string {
+  if (explicit !== undefined) return explicit;
+  const first = databases.map((d) => d.name).sort()[0] ?? "";
+  const base = `${first}_manager`;
   return Buffer.byteLength(base, "utf8") <= MAX_ROLE_NAME_BYTES ? base : nameKey(base);
+}
+
+/**
+ * `<db>_read`, `<db>_readwrite`, with the schemas when a grant names only some of them, or
+ * `<db>_owner_members` (members of the owner role); `_by_<tag>` when another administrator than the
+ * roles' creator deploys (see deployerTag).
+ */
+export function accessRoleName(db: { name: string; schemas: string[] }, preset: Preset, schemas: string[], tag = ""): string {
+  const all = db.schemas.length === schemas.length && db.schemas.every((s) => schemas.includes(s));
+  const kind = preset === "owner" ? "owner_members" : preset.toLowerCase();
+  const base = `${db.name}_${kind}${all ? "" : `_${[...schemas].sort().join("_")}`}${tag}`;
+  return Buffer.byteLength(base, "utf8") <= MAX_ROLE_NAME_BYTES ? base : nameKey(base);
+}
+
+/**
+ * Principals' memberships are in roles made by the administrator that deploys. PostgreSQL 16+ records
+ * who granted a membership, and a REVOKE by anyone else only warns ("role ... has not been granted
+ * membership ... by role ..."): the provider sends no GRANTED BY. So when another administrator takes
+ * over, it makes its own access roles (this suffix) and moves the principals; dropping the old roles
+ * removes every membership in them, whoever granted it.
+ */
+export function deployerTag(deployer: string, roleCreator: string): string {
+  return deployer === roleCreator ? "" : `_by_${createHash("sha256").update(deployer, "utf8").digest("hex").slice(0, 6)}`;
 }
 
 export interface AccessValidationOptions {
@@ -183,18 +228,51 @@ export function validateAccessInput(args: AccessInput, options: AccessValidation
   (args.databases ?? []).forEach((db, i) => validateDatabase(db, `databases[${i}]`, databases, add));
   if ((args.databases ?? []).length === 0) add("databases", args.databases, "at least one database to grant on");
 
+  const manager = managerRoleName(
+    [...databases.values()].filter((d) => typeof d.name === "string"),
+    args.managerRole,
+  );
+  if (args.managerRole !== undefined) {
+    const problem = identifierProblem(args.managerRole);
+    if (problem) add("managerRole", args.managerRole, problem);
+    else if (isReservedRole(args.managerRole)) add("managerRole", args.managerRole, "a role of ours, not one Azure or PostgreSQL reserves");
+  }
+  const deployerProblem = typeof args.deployer === "string" && args.deployer.length > 0 ? roleNameProblem(args.deployer) : "required";
+  if (deployerProblem) {
+    add("deployer", args.deployer, `the Entra administrator the provider connects as (${deployerProblem})`);
+  }
+  if (args.roleCreator !== undefined) {
+    const problem = identifierProblem(args.roleCreator);
+    if (problem) add("roleCreator", args.roleCreator, `the administrator that ran the stack's first \`pulumi up\` (${problem})`);
+  }
+  if (args.administrators !== undefined && !Array.isArray(args.administrators)) {
+    add("administrators", args.administrators, "a list of the server's Entra administrators' role names");
+  } else {
+    (args.administrators ?? []).forEach((a, i) => {
+      const problem = identifierProblem(a);
+      if (problem) add(`administrators[${i}]`, a, problem);
+    });
+  }
+
   const principals = new Map<string, string>();
   // Names the component gives its own roles; a principal of the same name would be merged into them.
   const ours = [...databases.values()].map((db) => ({ db: db.name, owner: db.owner ?? ownerRoleName(db.name) }));
   const isOurs = (name: string) =>
+    name === manager ||
     ours.some(
       ({ db, owner }) =>
         name === owner ||
         name === `${db}_read` ||
         name === `${db}_readwrite` ||
         name.startsWith(`${db}_read_`) ||
-        name.startsWith(`${db}_readwrite_`),
+        name.startsWith(`${db}_readwrite_`) ||
+        name.startsWith(`${db}_owner_members`),
     );
+  for (const db of databases.values()) {
+    if ((db.owner ?? ownerRoleName(db.name)) === manager) {
+      add("managerRole", manager, `a name other than database ${db.name}'s owner role`);
+    }
+  }
   if (args.access !== undefined && !Array.isArray(args.access)) add("access", args.access, "a list of access entries");
   else
     (args.access ?? []).forEach((entry, i) => {
@@ -203,11 +281,16 @@ export function validateAccessInput(args: AccessInput, options: AccessValidation
         add(
           `access[${i}].principal.name`,
           entry.principal.name,
-          "a name other than the component's own owner and access roles (<database>_owner, <database>_read, <database>_readwrite)",
+          `a name other than the component's own roles (${manager}, <database>_owner, <database>_read, <database>_readwrite)`,
         );
       }
     });
   return issues;
+}
+
+/** Azure's built-in roles (restricted: Azure refuses to alter or grant to them) and PostgreSQL's own. */
+function isReservedRole(name: string): boolean {
+  return RESERVED_ROLES.includes(name.toLowerCase()) || name.startsWith("pg_");
 }
 
 function identifierProblem(name: unknown): string | undefined {
@@ -230,8 +313,7 @@ function validateDatabase(db: DatabaseArgs, f: string, seen: Map<string, Databas
   if (db.owner !== undefined) {
     const ownerProblem = identifierProblem(db.owner);
     if (ownerProblem) add(`${f}.owner`, db.owner, ownerProblem);
-    else if (RESERVED_ROLES.includes(db.owner.toLowerCase()) || db.owner.startsWith("pg_"))
-      add(`${f}.owner`, db.owner, "a role of ours, not one Azure or PostgreSQL reserves");
+    else if (isReservedRole(db.owner)) add(`${f}.owner`, db.owner, "a role of ours, not one Azure or PostgreSQL reserves");
   } else if (typeof db.name === "string" && !problem && roleNameProblem(ownerRoleName(db.name))) {
     add(`${f}.owner`, undefined, `a shorter owner role name: the default ${JSON.stringify(ownerRoleName(db.name))} is over 63 bytes`);
   }
@@ -266,7 +348,7 @@ function validateEntry(
   const p = entry.principal;
   const problem = identifierProblem(p.name);
   if (problem) add(`${f}.principal.name`, p.name, problem);
-  else if (RESERVED_ROLES.includes(p.name.toLowerCase()) || p.name.startsWith("pg_")) {
+  else if (isReservedRole(p.name)) {
     add(`${f}.principal.name`, p.name, "an Entra principal's name, not a role Azure or PostgreSQL reserves");
   } else {
     const lower = p.name.toLowerCase();
@@ -356,7 +438,18 @@ function normalise(list: readonly string[]): string[] {
 
 /** The plan for input that validateAccessInput accepted. */
 export function buildAccessPlan(args: AccessInput): AccessPlan {
-  const administratorsRole = args.administratorsRole ?? ACCESS_DEFAULTS.administratorsRole;
+  const manager = managerRoleName(args.databases, args.managerRole);
+  const deployer = args.deployer;
+  const roleCreator = args.roleCreator ?? deployer;
+  const tag = deployerTag(deployer, roleCreator);
+  const administrators = [
+    ...new Set([
+      deployer,
+      roleCreator,
+      ...(args.administrators ?? []),
+      ...(args.access ?? []).filter((e) => e.administrator).map((e) => e.principal.name),
+    ]),
+  ].sort();
   const databases: PlannedDatabase[] = args.databases.map((db) => {
     const owner = db.owner ?? ownerRoleName(db.name);
     return {
@@ -369,6 +462,7 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
   });
 
   const entries = args.access ?? [];
+  const declaredAdmins = new Set([deployer, roleCreator, ...(args.administrators ?? [])]);
   const principals: PlannedRole[] = entries
     .map((e) => ({
       key: nameKey(e.principal.name),
@@ -376,7 +470,7 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
       objectId:
         typeof e.principal.objectId === "string" ? e.principal.objectId.toLowerCase() : (e.principal.objectId as pulumi.Input<string>),
       principalType: e.principal.type,
-      administrator: e.administrator === true,
+      administrator: e.administrator === true || declaredAdmins.has(e.principal.name),
       memberOf: [] as string[],
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -416,24 +510,54 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
   };
 
   /** The shared NOLOGIN role holding a preset's privileges on some schemas of a database. */
-  const accessRoleFor = (db: PlannedDatabase, preset: Exclude<Preset, "owner">, schemas: string[]): string => {
-    const name = accessRoleName(db, preset, schemas);
+  const accessRoleFor = (db: PlannedDatabase, preset: Preset, schemas: string[]): string => {
+    const name = accessRoleName(db, preset, schemas, tag);
     if (!accessRoles.has(name)) {
       accessRoles.set(name, { key: nameKey(name), name, database: db.name, preset, schemas: [...schemas].sort() });
-      grantTo(name, nameKey(name), db, schemas, PRESET_PRIVILEGES[preset]);
+      if (preset === "owner") {
+        memberships.push({
+          key: `${nameKey(db.owner)}-${nameKey(name)}`,
+          role: name,
+          grantRole: db.owner,
+          withAdminOption: false,
+          ignoreAdminOption: false,
+        });
+      } else grantTo(name, nameKey(name), db, schemas, PRESET_PRIVILEGES[preset]);
+      managed(name);
     }
     return name;
   };
 
-  // Every administrator may act as every owner role, so any of them can manage grants on what the
-  // owner owns, whichever administrator created it (see the README: "Who owns the databases").
-  for (const db of databases) {
+  /** The manager role holds ADMIN OPTION on every role we create (see the README: "The role model"). */
+  const managed = (role: string) =>
     memberships.push({
-      key: `${db.key}-owner-${nameKey(administratorsRole)}`,
-      role: administratorsRole,
-      grantRole: db.owner,
+      key: `${nameKey(role)}-${nameKey(manager)}`,
+      role: manager,
+      grantRole: role,
       withAdminOption: true,
+      ignoreAdminOption: false,
     });
+
+  // Every administrator is a member of the manager role. The deployer created it, so on PostgreSQL 16+
+  // it already holds ADMIN OPTION on it (an implicit grant only a superuser can revoke) and cannot be
+  // granted that option again ("ADMIN option cannot be granted back to your own grantor"); its grant
+  // adds only what the implicit one lacks, INHERIT and SET. The others get ADMIN OPTION, so each can
+  // add and remove administrators too.
+  for (const admin of administrators) {
+    const isCreator = admin === roleCreator;
+    memberships.push({
+      key: `${nameKey(manager)}-${nameKey(admin)}`,
+      role: admin,
+      grantRole: manager,
+      withAdminOption: !isCreator,
+      ignoreAdminOption: isCreator,
+    });
+  }
+
+  // Through the manager role every administrator acts as every owner role (CONNECT, grants on what the
+  // owner owns, SET ROLE for DDL), whichever administrator created it.
+  for (const db of databases) {
+    managed(db.owner);
     if (args.revokePublicConnect ?? ACCESS_DEFAULTS.revokePublicConnect) {
       // PostgreSQL gives PUBLIC CONNECT and TEMPORARY on every new database, so without this every
       // mapped Entra role could connect to every database. An empty list revokes both.
@@ -460,7 +584,7 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
       const mine = entry.grants.filter((g) => g.database === db.name);
       if (mine.length === 0) continue;
       if (mine.some((g) => g.preset === "owner")) {
-        memberOf.push(db.owner);
+        memberOf.push(accessRoleFor(db, "owner", db.schemas));
         access.push({ role, database: db.name, schemas: db.schemas, preset: "owner" });
         continue;
       }
@@ -485,10 +609,18 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
     }
     const planned = principals.find((p) => p.name === role)!;
     planned.memberOf = [...new Set(memberOf)].sort();
+    if (!planned.administrator) managed(role);
     // One GrantRole per membership, for administrators (Azure owns their roles) and mapped principals
     // alike: a Role's `roles` list is authoritative and would revoke what Azure's group sync grants.
-    for (const target of planned.memberOf)
-      memberships.push({ key: `${nameKey(target)}-${pkey}`, role, grantRole: target, withAdminOption: false });
+    for (const target of planned.memberOf) {
+      memberships.push({
+        key: `${nameKey(target)}-${pkey}`,
+        role,
+        grantRole: target,
+        withAdminOption: false,
+        ignoreAdminOption: planned.administrator,
+      });
+    }
   }
 
   return {
@@ -497,9 +629,12 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
     accessRoles: [...accessRoles.values()].sort((a, b) => a.name.localeCompare(b.name)),
     grants,
     defaultPrivileges: defaults,
-    memberships,
+    memberships: memberships.sort((a, b) => a.key.localeCompare(b.key)),
     access,
-    administratorsRole,
+    manager,
+    administrators,
+    deployer,
+    roleCreator,
   };
 }
 

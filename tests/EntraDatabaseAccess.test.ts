@@ -32,7 +32,13 @@ async function build(access: AccessEntryArgs[], extra: Partial<EntraDatabaseAcce
   let provider: postgresql.Provider | undefined;
   const { cloud, error } = await evaluate(() => {
     provider = new postgresql.Provider("pg", { host: "127.0.0.1", username: "ci-deployer", superuser: false });
-    new EntraDatabaseAccess("orders", { provider, databases: [{ name: "orders", schemas: ["public", "reporting"] }], access, ...extra });
+    new EntraDatabaseAccess("orders", {
+      provider,
+      deployer: "ci-deployer",
+      databases: [{ name: "orders", schemas: ["public", "reporting"] }],
+      access,
+      ...extra,
+    });
   });
   if (error) throw error;
   return cloud;
@@ -49,11 +55,33 @@ describe("EntraDatabaseAccess", () => {
       { name: "reporting", database: "orders", owner: "orders_owner", dropCascade: true },
     ]);
     expect(cloud.byType(T.role).find((r) => r.inputs.name === "orders_owner")?.inputs).toEqual({ name: "orders_owner", login: false });
-    expect(cloud.byType(T.member).map((r) => r.inputs)).toContainEqual({
-      role: "azure_pg_admin",
-      grantRole: "orders_owner",
-      withAdminOption: true,
-    });
+  });
+
+  it("sends nothing to azure_pg_admin: administrators manage through a manager role of ours", async () => {
+    const cloud = await build([READERS], { administrators: ["dba@contoso.com"] });
+    const sql = cloud.resources.filter((r) => r.type.startsWith("postgresql:index/"));
+    expect(sql.filter((r) => JSON.stringify(r.inputs).includes("azure_pg_admin"))).toEqual([]);
+    expect(cloud.byType(T.role).find((r) => r.inputs.name === "orders_manager")?.inputs).toEqual({ name: "orders_manager", login: false });
+    const members = cloud.byType(T.member).map((r) => r.inputs);
+    // ADMIN OPTION on every role we create, and the owner's privileges.
+    for (const role of ["orders_owner", "orders_read", "Data Readers"]) {
+      expect(members).toContainEqual({ role: "orders_manager", grantRole: role, withAdminOption: true });
+    }
+    // Administrators are its members; the deployer without ADMIN OPTION, which it holds as the creator.
+    expect(members).toContainEqual({ role: "dba@contoso.com", grantRole: "orders_manager", withAdminOption: true });
+    expect(members).toContainEqual({ role: "ci-deployer", grantRole: "orders_manager", withAdminOption: false });
+  });
+
+  it("replaces memberships delete-first, and leaves the admin option of the creator's own rows alone", async () => {
+    const cloud = await build([READERS, DBA]);
+    const options = (role: string, grantRole: string) => {
+      const r = cloud.byType(T.member).find((m) => m.inputs.role === role && m.inputs.grantRole === grantRole);
+      return r && { deleteBeforeReplace: r.deleteBeforeReplace, ignoreChanges: r.ignoreChanges ?? [] };
+    };
+    expect(options("ci-deployer", "orders_manager")).toEqual({ deleteBeforeReplace: true, ignoreChanges: ["withAdminOption"] });
+    expect(options("pg-dba", "orders_owner_members")).toEqual({ deleteBeforeReplace: true, ignoreChanges: ["withAdminOption"] });
+    // A mapped principal's admin option is watched: with it, the principal could grant the role on.
+    expect(options("Data Readers", "orders_read")).toEqual({ deleteBeforeReplace: true, ignoreChanges: [] });
   });
 
   it("maps a non-administrator with a LOGIN role and a pgaadauth label", async () => {
@@ -71,12 +99,12 @@ describe("EntraDatabaseAccess", () => {
 
   it("never creates, labels or alters an administrator's role; it only grants to it", async () => {
     const cloud = await build([DBA]);
-    expect(cloud.byType(T.role).map((r) => r.inputs.name)).toEqual(["orders_owner"]);
+    expect(cloud.byType(T.role).map((r) => r.inputs.name)).toEqual(["orders_manager", "orders_owner", "orders_owner_members"]);
     expect(cloud.byType(T.role).some((r) => r.inputs.name === "pg-dba")).toBe(false);
     expect(cloud.byType(T.label)).toEqual([]);
     expect(cloud.byType(T.member).map((r) => r.inputs)).toContainEqual({
       role: "pg-dba",
-      grantRole: "orders_owner",
+      grantRole: "orders_owner_members",
       withAdminOption: false,
     });
   });
@@ -97,7 +125,8 @@ describe("EntraDatabaseAccess", () => {
       }
       const second = await build([entry, { ...entry, principal: { ...entry.principal, name: `${entry.principal.name} 2` } }]);
       expect(second.byType(T.grant)).toHaveLength(cloud.byType(T.grant).length);
-      expect(second.resources.length - cloud.resources.length).toBe(3); // its Role, its label, its membership
+      // Its Role, its label, its membership, and the manager role's ADMIN OPTION on it.
+      expect(second.resources.length - cloud.resources.length).toBe(4);
     },
   );
 
@@ -108,7 +137,7 @@ describe("EntraDatabaseAccess", () => {
     for (const r of sql) expect(r.provider).toMatch(/::pg::/);
   });
 
-  it("grants only after the grantee, the database and schema exist, and administrators act as the owner", async () => {
+  it("grants only after the grantee, the database and schema exist, and the deployer acts as the owner", async () => {
     const cloud = await build([READERS]);
     const membership = cloud.byType(T.member).find((r) => r.inputs.role === "Data Readers")!;
     expect(depsOf(cloud, membership).map((d) => `${d.type} ${d.inputs.name ?? d.inputs.objectName}`)).toEqual(
@@ -118,7 +147,10 @@ describe("EntraDatabaseAccess", () => {
       const deps = depsOf(cloud, g).map((d) => d.type);
       expect(deps).toContain(T.role);
       expect(deps).toContain(T.db);
-      expect(deps).toContain(T.member);
+      const memberships = depsOf(cloud, g)
+        .filter((d) => d.type === T.member)
+        .map((d) => `${d.inputs.role} in ${d.inputs.grantRole}`);
+      expect(memberships).toEqual(expect.arrayContaining(["ci-deployer in orders_manager", "orders_manager in orders_owner"]));
       if (g.inputs.schema === "reporting") expect(deps).toContain(T.schema);
     }
     for (const d of cloud.byType(T.defaults))
@@ -146,6 +178,7 @@ describe("EntraDatabaseAccess", () => {
       const provider = new postgresql.Provider("pg", { host: "127.0.0.1" });
       new EntraDatabaseAccess("orders", {
         provider,
+        deployer: "ci-deployer",
         databases: [{ name: "orders" }],
         access: [{ ...READERS, grants: [{ database: "sales", preset: "read" }] }],
       });

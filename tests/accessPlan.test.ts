@@ -14,8 +14,10 @@ function entry(
   return { principal: { name, type, objectId: objectId ?? IDS.readers }, grants };
 }
 
+const DEPLOYER = "ci-deployer";
+
 function input(...access: AccessEntryArgs[]): AccessInput {
-  return { databases: [ORDERS], access };
+  return { databases: [ORDERS], access, deployer: DEPLOYER };
 }
 
 const grantsOf = (plan: AccessPlan, role: string) =>
@@ -60,11 +62,47 @@ describe("presets", () => {
     );
   });
 
-  it("owner: membership in the database's owner role, and no separate grants", () => {
+  it("owner: membership in <db>_owner_members, itself a member of the owner role, and no grants", () => {
     const plan = planAccess(input(entry("migrator", "ServicePrincipal", [{ database: "orders", preset: "owner" }])));
-    expect(principal(plan, "migrator").memberOf).toEqual(["orders_owner"]);
+    expect(principal(plan, "migrator").memberOf).toEqual(["orders_owner_members"]);
     expect(grantsOf(plan, "migrator")).toEqual([]);
-    expect(plan.accessRoles).toEqual([]);
+    expect(grantsOf(plan, "orders_owner_members")).toEqual([]);
+    expect(plan.memberships.filter((m) => m.role === "orders_owner_members").map((m) => m.grantRole)).toEqual(["orders_owner"]);
+  });
+});
+
+describe("another administrator deploys", () => {
+  const handedOver = (deployer: string) =>
+    planAccess({
+      ...input(
+        entry("Data Readers", "Group", [{ database: "orders", preset: "read" }]),
+        entry("migrator", "ServicePrincipal", [{ database: "orders", preset: "owner" }], IDS.ciApp),
+      ),
+      deployer,
+      roleCreator: DEPLOYER,
+    });
+
+  it("makes its own access roles, so every membership it must later revoke is one it granted", () => {
+    const first = handedOver(DEPLOYER);
+    const second = handedOver("dba@contoso.com");
+    expect(first.accessRoles.map((r) => r.name)).toEqual(["orders_owner_members", "orders_read"]);
+    const tagged = second.accessRoles.map((r) => r.name);
+    expect(tagged).toEqual([
+      expect.stringMatching(/^orders_owner_members_by_[0-9a-f]{6}$/),
+      expect.stringMatching(/^orders_read_by_[0-9a-f]{6}$/),
+    ]);
+    expect(principal(second, "Data Readers").memberOf).toEqual([tagged[1]]);
+    // The roles that own things, and the principals' roles, stay.
+    expect(second.databases.map((d) => d.owner)).toEqual(["orders_owner"]);
+    expect(second.manager).toBe(first.manager);
+  });
+
+  it("keeps the creator's membership in the manager role as it was, and gives the new deployer's ADMIN OPTION", () => {
+    const m = handedOver("dba@contoso.com").memberships.filter((x) => x.grantRole === "orders_manager");
+    expect(m.map((x) => [x.role, x.withAdminOption, x.ignoreAdminOption]).sort()).toEqual([
+      ["ci-deployer", false, true],
+      ["dba@contoso.com", true, false],
+    ]);
   });
 
   it("principals with the same preset share one access role: grants do not grow with principals", () => {
@@ -116,12 +154,51 @@ describe("presets", () => {
 });
 
 describe("the plan's shape", () => {
-  it("makes every administrator a member of every database owner, with admin option", () => {
-    const plan = planAccess({ databases: [ORDERS, { name: "billing" }], access: [] });
-    expect(plan.memberships.map((m) => [m.role, m.grantRole, m.withAdminOption]).sort()).toEqual([
-      ["azure_pg_admin", "billing_owner", true],
-      ["azure_pg_admin", "orders_owner", true],
+  it("makes every administrator a member of the manager role, which owns-by-membership every owner role", () => {
+    const plan = planAccess({
+      databases: [ORDERS, { name: "billing" }],
+      access: [],
+      deployer: DEPLOYER,
+      administrators: ["dba@contoso.com"],
+    });
+    // The deployer creates the manager role and already holds ADMIN OPTION on it; its own row only adds INHERIT.
+    expect(plan.memberships.map((m) => [m.role, m.grantRole, m.withAdminOption, m.ignoreAdminOption]).sort()).toEqual([
+      ["billing_manager", "billing_owner", true, false],
+      ["billing_manager", "orders_owner", true, false],
+      ["ci-deployer", "billing_manager", false, true],
+      ["dba@contoso.com", "billing_manager", true, false],
     ]);
+    // Named after the alphabetically first database, whatever the list's order.
+    expect(planAccess({ databases: [{ name: "billing" }, ORDERS], deployer: DEPLOYER }).manager).toBe("billing_manager");
+    expect(plan.administrators).toEqual(["ci-deployer", "dba@contoso.com"]);
+  });
+
+  it("gives the manager role ADMIN OPTION on every role the component creates, and grants nothing to azure_pg_admin", () => {
+    const plan = planAccess(
+      input(
+        entry("Data Readers", "Group", [{ database: "orders", preset: "read" }]),
+        entry("app", "ServicePrincipal", [{ database: "orders", preset: "readWrite" }], IDS.ciApp),
+      ),
+    );
+    const managed = plan.memberships.filter((m) => m.role === "orders_manager").map((m) => m.grantRole);
+    expect(managed.sort()).toEqual(["Data Readers", "app", "orders_owner", "orders_read", "orders_readwrite"].sort());
+    // Nobody is an owner here, so there is no owner-members role.
+    expect(plan.accessRoles.map((r) => r.name)).toEqual(["orders_read", "orders_readwrite"]);
+    expect(JSON.stringify(plan)).not.toContain("azure_pg_admin");
+  });
+
+  it("an administrator's memberships ignore the admin option: the creator's implicit row has it", () => {
+    const plan = planAccess(
+      input({
+        principal: { name: DEPLOYER, type: "ServicePrincipal" },
+        administrator: true,
+        grants: [{ database: "orders", preset: "read" }],
+      }),
+    );
+    expect(plan.memberships.find((m) => m.role === DEPLOYER && m.grantRole === "orders_read")).toEqual(
+      expect.objectContaining({ withAdminOption: false, ignoreAdminOption: true }),
+    );
+    expect(plan.principals.find((p) => p.name === DEPLOYER)?.administrator).toBe(true);
   });
 
   it("keeps PUBLIC's USAGE on schema public but not CREATE, unless told not to", () => {
@@ -176,7 +253,7 @@ describe("pgaadauthLabel", () => {
   });
 });
 
-type Bad = [string, AccessInput, string];
+type Bad = [string, Omit<AccessInput, "deployer"> & { deployer?: string }, string];
 const reader = (over: Partial<AccessEntryArgs> = {}): AccessEntryArgs => ({
   ...entry("Data Readers", "Group", [{ database: "orders", preset: "read" }]),
   ...over,
@@ -268,10 +345,21 @@ const BAD: Bad[] = [
     "access[0].principal.type",
   ],
   ["user without a UPN", input(reader({ principal: { name: "Alice", type: "User", objectId: IDS.alice } })), "access[0].principal.name"],
+  ["no deployer", { databases: [ORDERS], deployer: "" }, "deployer"],
+  ["deployer name over 63 bytes", { databases: [ORDERS], deployer: `${"d".repeat(60)}@contoso.com` }, "deployer"],
+  ["manager role Azure reserves", { ...input(), managerRole: "azure_pg_admin" }, "managerRole"],
+  ["manager role named as an owner role", { ...input(), managerRole: "orders_owner" }, "managerRole"],
+  [
+    "principal named as the manager role",
+    input(reader({ principal: { name: "orders_manager", type: "Group", objectId: IDS.readers } })),
+    "access[0].principal.name",
+  ],
+  ["administrator name not a string", { ...input(), administrators: [42 as never] }, "administrators[0]"],
 ];
 
 describe("bad input", () => {
-  it.each(BAD)("rejects %s, naming the field", (_what, bad, field) => {
+  it.each(BAD)("rejects %s, naming the field", (_what, partial, field) => {
+    const bad = { deployer: DEPLOYER, ...partial };
     const issues = validateAccessInput(bad);
     expect(issues.map((i) => i.field)).toContain(field);
     expect(() => planAccess(bad)).toThrow(InputError);

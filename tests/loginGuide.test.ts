@@ -18,7 +18,7 @@ const ACCESS: AccessEntryArgs[] = [
   },
   { principal: { name: "Zoë O'Brien@contoso.com", type: "User", objectId: IDS.alice }, grants: [{ database: "orders", preset: "read" }] },
 ];
-const plan = planAccess({ databases: [{ name: "orders" }], access: ACCESS });
+const plan = planAccess({ databases: [{ name: "orders" }], access: ACCESS, deployer: "pg-dba" });
 
 function guide(groupSync = false): Map<string, LoginGuideEntry> {
   const entries = loginGuide(plan, { host: HOST, groupSync }, [{ principalName: "pg-dba", principalType: "Group" }]);

@@ -22,6 +22,8 @@ export interface RecordedResource {
   provider?: string;
   /** The `ignoreChanges` option: inputs the engine leaves alone once created. */
   ignoreChanges?: string[];
+  /** The `deleteBeforeReplace` option. */
+  deleteBeforeReplace?: boolean;
 }
 
 /** A principal in the fake Entra directory. */
@@ -248,6 +250,7 @@ export function installMockCloud(options: MockCloudOptions = {}): MockCloud {
       inputs: rpc.deserializeProperties(req.getObject()),
       provider: req.getProvider() || undefined,
       ...(req.getIgnorechangesList().length > 0 ? { ignoreChanges: req.getIgnorechangesList() } : {}),
+      ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
     });
     return register(req, callback);
   };
@@ -262,6 +265,7 @@ interface RegisterRequest {
   getProvider(): string;
   getDependenciesList(): string[];
   getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
   getObject(): unknown;
 }
 

@@ -5,7 +5,7 @@
  * exactly those objects, and every principal must log in with the login guide's own psql command and URI.
  */
 import { loginGuide, type LoginGuideEntry } from "../../components/loginGuide";
-import type { AccessInput } from "../../components/EntraDatabaseAccess";
+import type { PlanInput } from "./support/deploy";
 import type { Preset } from "../../components/accessPlan";
 import { startCluster, type PgCluster } from "./harness/cluster";
 import { accessOf, closeCatalog, diffLines, labelOf, releaseDatabase, snapshot, su } from "./support/catalog";
@@ -41,7 +41,7 @@ const PRINCIPALS: Principal[] = [
   { name: "Ops Team — Zürich", oid: oid(0x13), type: "Group", preset: "owner" },
   { name: "id-sales-api", oid: oid(0x14), type: "ManagedIdentity", preset: "readWrite" },
 ];
-const INPUT: AccessInput = {
+const INPUT: PlanInput = {
   databases: [{ name: DB, schemas: ["public", SCHEMA] }],
   access: PRINCIPALS.map((p) => ({
     principal: { name: p.name, type: p.type, objectId: p.oid },

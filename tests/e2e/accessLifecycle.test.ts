@@ -5,7 +5,7 @@
  * destroy leaves nothing of ours while never touching the administrators or azure_pg_admin. Every apply
  * runs through the provider translator as an administrator with its token, never as superuser.
  */
-import type { AccessInput } from "../../components/EntraDatabaseAccess";
+import type { PlanInput } from "./support/deploy";
 import type { ApplyReport } from "./apply/translator";
 import { startCluster, type PgCluster } from "./harness/cluster";
 import { accessOf, closeCatalog, diffLines, labelOf, one, privilegesOf, releaseDatabase, snapshot, su } from "./support/catalog";
@@ -33,6 +33,9 @@ const MEMBER = { name: "member@contoso.com", oid: oid(3) };
 
 const DB = "ledger";
 const OWNER = "ledger_owner";
+const MANAGER = "ledger_manager";
+/** Declared from the start, never deploys. */
+const OTHER_ADMIN: Identity = { name: "dba@contoso.com", oid: oid(4), type: "User" };
 const READER: Identity = { name: "reader@contoso.com", oid: oid(0x10), type: "User" };
 const WRITER: Identity = { name: "writer-app", oid: oid(0x11), type: "ServicePrincipal" };
 const ANALYSTS: Identity = { name: "Ledger Analysts", oid: oid(0x12), type: "Group" };
@@ -43,8 +46,9 @@ const entry = (who: Identity, preset: "read" | "readWrite" | "owner", schemas?: 
   principal: { name: who.name, type: who.type, objectId: who.oid },
   grants: [{ database: DB, preset, ...(schemas ? { schemas } : {}) }],
 });
-const LEDGER: AccessInput = {
+const LEDGER: PlanInput = {
   databases: [{ name: DB, schemas: ["public", "audit"] }],
+  administrators: [OTHER_ADMIN.name],
   access: [entry(READER, "read"), entry(WRITER, "readWrite"), entry(ANALYSTS, "read"), entry(API, "readWrite")],
 };
 const OBJECTS: SchemaObjects[] = [
@@ -101,7 +105,7 @@ const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 beforeAll(async () => {
   cluster = await startCluster();
-  await declareAdministrators(cluster, [DEPLOYER]);
+  await declareAdministrators(cluster, [DEPLOYER, OTHER_ADMIN]);
   ledger = await planDeployment(LEDGER, DEPLOYER.name);
   await deploy(cluster, ledger, DEPLOYER, { fresh: true });
   // The application's schema, made by an administrator acting as the owner role.
@@ -177,7 +181,7 @@ describe("convergence", () => {
       repair: (d) =>
         Object.fromEntries(
           d.resources
-            .filter((r) => [r.inputs.name, r.inputs.role, r.inputs.objectName].includes(WRITER.name))
+            .filter((r) => [r.inputs.name, r.inputs.role, r.inputs.objectName, r.inputs.grantRole].includes(WRITER.name))
             .map((r) => [r.name, "created"]),
         ),
     },
@@ -202,14 +206,15 @@ describe("convergence", () => {
       repair: (d) => ({ [plannedMembership(d, READER.name).resource.name]: plannedMembership(d, READER.name).repair }),
     },
     {
-      title: "the administrators lose their membership in the owner role",
-      sql: () => [["postgres", `REVOKE ${OWNER} FROM azure_pg_admin`]],
-      repair: (d) => ({ [resource(d, T.grantRole, { role: "azure_pg_admin", grantRole: OWNER }).name]: "created" }),
+      // GRANTED BY: on PostgreSQL 16+ a REVOKE removes only the grant made by the grantor it names.
+      title: "the manager role loses its ADMIN OPTION on a principal's role",
+      sql: () => [["postgres", `REVOKE ADMIN OPTION FOR ${q(READER.name)} FROM ${MANAGER} GRANTED BY ${q(DEPLOYER.name)}`]],
+      repair: (d) => ({ [resource(d, T.grantRole, { role: MANAGER, grantRole: READER.name }).name]: "replaced" }),
     },
     {
-      title: "the administrators' admin option on the owner role is removed",
-      sql: () => [["postgres", `REVOKE ADMIN OPTION FOR ${OWNER} FROM azure_pg_admin`]],
-      repair: (d) => ({ [resource(d, T.grantRole, { role: "azure_pg_admin", grantRole: OWNER }).name]: "replaced" }),
+      title: "another administrator loses its membership in the manager role",
+      sql: () => [["postgres", `REVOKE ${MANAGER} FROM ${q(OTHER_ADMIN.name)} GRANTED BY ${q(DEPLOYER.name)}`]],
+      repair: (d) => ({ [resource(d, T.grantRole, { role: OTHER_ADMIN.name, grantRole: MANAGER }).name]: "created" }),
     },
     {
       title: "PUBLIC is given CREATE on schema public",
@@ -260,7 +265,7 @@ describe("convergence", () => {
 });
 
 /** LEDGER changed: a new principal (the auditor), and the analysts moved from read to readWrite. */
-const LEDGER_V2: AccessInput = {
+const LEDGER_V2: PlanInput = {
   ...LEDGER,
   access: [
     entry(READER, "read"),
@@ -323,7 +328,7 @@ describe("a second administrator", () => {
 
 describe("declared dependencies", () => {
   test("suffice: a fresh deployment in the least favourable order they allow works, with no ignored grant", async () => {
-    const input: AccessInput = {
+    const input: PlanInput = {
       databases: [{ name: "ordered", schemas: ["public", "s2"] }],
       access: [
         { principal: { name: "o-read@contoso.com", type: "User", objectId: oid(0x50) }, grants: [{ database: "ordered", preset: "read" }] },
@@ -357,7 +362,7 @@ describe("declared dependencies", () => {
     expect((await accessOf(cluster, "o-owner", ["ordered"])).lines).toEqual(
       expectedAccess("owner", "ordered", "ordered_owner", [{ schema: "s2", tables: [], sequences: [], functions: [] }]),
     );
-    expect((await accessOf(cluster, DEPLOYER.name, ["ordered"], ["azure_pg_admin"])).lines).toEqual(
+    expect((await accessOf(cluster, DEPLOYER.name, ["ordered"], ["azure_pg_admin", "ordered_manager"])).lines).toEqual(
       expectedAccess("read", "ordered", "ordered_owner", none),
     );
     expect(changes(await deploy(cluster, d, DEPLOYER))).toEqual({});
@@ -393,7 +398,7 @@ describe("removing a principal from the plan", () => {
 
 describe("destroy", () => {
   const ADMINS = () => [DEPLOYER.name, ADMIN2.name, "azure_pg_admin"];
-  const scratch = (schemas: string[]): AccessInput => ({
+  const scratch = (schemas: string[]): PlanInput => ({
     databases: [{ name: "scratch", schemas }],
     access: [
       { principal: { name: "s-user@contoso.com", type: "User", objectId: oid(0x40) }, grants: [{ database: "scratch", preset: "read" }] },
@@ -406,7 +411,7 @@ describe("destroy", () => {
   });
 
   /** Deploys, lets the application create tables where `tablesIn` says, destroys; returns the destroy report. */
-  async function roundTrip(input: AccessInput, tablesIn: string[]): Promise<{ before: string[]; report: ApplyReport; d: Deployment }> {
+  async function roundTrip(input: PlanInput, tablesIn: string[]): Promise<{ before: string[]; report: ApplyReport; d: Deployment }> {
     const before = await snapshot(cluster, []);
     const d = await planDeployment(input, DEPLOYER.name, "scratch");
     await deploy(cluster, d, DEPLOYER, { fresh: true });

@@ -74,7 +74,10 @@ interface RegisterRequest {
  * Evaluates `new EntraDatabaseAccess(name, input)` under the offline mocks with a postgresql.Provider
  * logging in as `deployer`, and returns its postgresql resources in dependency order.
  */
-export async function planDeployment(input: AccessInput, deployer: string, name = "app"): Promise<Deployment> {
+/** The component's input; `deployer` defaults to the administrator the plan is first deployed as. */
+export type PlanInput = Omit<AccessInput, "deployer"> & { deployer?: string };
+
+export async function planDeployment(input: PlanInput, deployer: string, name = "app"): Promise<Deployment> {
   const cloud = installMockCloud({});
   // mockCloud records what the engine needs for ordering; the translator also honours ignoreChanges
   // and retainOnDelete, which it does not record, so read them off the same registration requests.
@@ -102,7 +105,7 @@ export async function planDeployment(input: AccessInput, deployer: string, name 
       sslmode: "require",
       superuser: false,
     });
-    access = new EntraDatabaseAccess(name, { ...input, provider });
+    access = new EntraDatabaseAccess(name, { deployer, ...input, provider });
   } catch (e) {
     failure = e;
   }
