@@ -15,6 +15,7 @@ import {
   applyResources,
   destroyResources,
   emptyState,
+  refreshResources,
   type ApplyReport,
   type ProviderSettings,
   type RegisteredResource,
@@ -431,5 +432,215 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
     await su("other", `DROP OWNED BY "busy role"`);
     await destroy(st);
     expect(await one("postgres", "SELECT count(*)::int FROM pg_roles WHERE rolname = 'busy role'")).toBe(0);
+  });
+});
+
+/** A resource with an explicit URN and dependencies (by name), so independent ones run concurrently. */
+const node = (
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  deps: string[] = [],
+  extra: Partial<RegisteredResource> = {},
+) => ({
+  ...res(type, name, inputs),
+  urn: `urn:pulumi:test::engine::${type}::${name}`,
+  dependencies: deps.map((d) => `urn:pulumi:test::engine::${T[d.split(":")[0] as keyof typeof T]}::${d.split(":")[1]}`),
+  ...extra,
+});
+const ENG_DB = "eng db";
+/** Three independent roles, a database and schema owned by one of them, a grant and a membership. */
+const engine = (link: Record<string, unknown> = {}, linkOptions: Partial<RegisteredResource> = {}, grantRole = "eng r1") => [
+  node(T.role, "r1", { name: "eng r1" }),
+  node(T.role, "r2", { name: "eng r2" }),
+  node(T.role, "owner", { name: "eng owner" }),
+  node(T.database, "db", { name: ENG_DB, owner: "eng owner" }, ["role:owner"]),
+  node(T.schema, "s", { name: "s", database: ENG_DB, owner: "eng owner" }, ["database:db"]),
+  node(T.grant, "usage", { role: grantRole, database: ENG_DB, schema: "s", objectType: "schema", privileges: ["USAGE"] }, [
+    "role:r1",
+    "role:r2",
+    "schema:s",
+  ]),
+  node(T.grantRole, "link", { role: "eng r1", grantRole: "eng r2", ...link }, ["role:r1", "role:r2"], linkOptions),
+];
+const writeSql = (r: ApplyReport, resource: string) =>
+  r.steps.filter((s) => s.resource === resource).flatMap((s) => s.statements.filter((st) => st.kind === "write").map((st) => st.sql));
+const stepsOf = (r: ApplyReport) => r.steps.map((s) => `${s.resource}:${s.op}`);
+const membership = () =>
+  su("postgres", `SELECT admin_option FROM pg_auth_members WHERE member = '"eng r1"'::regrole AND roleid = '"eng r2"'::regrole`);
+
+describe("the engine around the provider (pulumi CLI 3.274 behaviour)", () => {
+  test("independent steps run concurrently, and the same seed gives the same steps and statements", async () => {
+    const runs: ApplyReport[] = [];
+    for (let i = 0; i < 2; i++) {
+      const st = emptyState();
+      runs.push(await up(st, engine(), "admin1", { seed: 42 }));
+      await destroy(st, { seed: 7 });
+    }
+    const [a, b] = runs;
+    expect(a.created).toEqual(names(engine()));
+    // At least two steps overlapped in time (the three roles are ready at once).
+    const overlaps = a.steps.filter((x) => a.steps.some((y) => y !== x && x.start < y.end && y.start < x.end));
+    expect(overlaps.length).toBeGreaterThanOrEqual(2);
+    // A step never starts before the steps of what it depends on are done.
+    const byName = new Map(a.steps.map((s) => [s.resource, s]));
+    for (const r of engine()) {
+      for (const d of r.dependencies) expect(byName.get(d.split("::").pop()!)!.end).toBeLessThan(byName.get(r.name)!.start);
+    }
+    expect(stepsOf(b)).toEqual(stepsOf(a));
+    expect(b.statements.map((s) => s.sql)).toEqual(a.statements.map((s) => s.sql));
+    // One at a time, nothing overlaps.
+    const st = emptyState();
+    const serial = await up(st, engine(), "admin1", { parallel: 1 });
+    expect(serial.steps.every((x, i) => i === 0 || serial.steps[i - 1].end < x.start)).toBe(true);
+    await destroy(st);
+  });
+
+  test("the seed is printed in every ApplyError", async () => {
+    const err = await up(
+      emptyState(),
+      [node(T.grant, "bad", { role: "nobody", database: "postgres", objectType: "database", privileges: ["CONNECT"] })],
+      "admin1",
+      {
+        seed: 1234,
+      },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplyError);
+    expect((err as ApplyError).message).toMatch(/TRANSLATOR_SEED=1234\b/);
+    expect((err as ApplyError).seed).toBe(1234);
+  });
+
+  test("plain up diffs against the recorded state: drift in the database is not seen, unchanged resources issue no SQL", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    await su("postgres", `ALTER ROLE "eng r2" CONNECTION LIMIT 4`);
+    const plain = await up(st, engine());
+    expect(plain.statements).toEqual([]);
+    expect(plain.unchanged).toEqual(names(engine()));
+    // A changed input is applied, and only it.
+    const changed = engine().map((r) => (r.name === "r1" ? { ...r, inputs: { ...r.inputs, connectionLimit: 2 } } : r));
+    const r = await up(st, changed);
+    expect({ updated: r.updated, sql: r.steps.filter((s) => s.statements.length).map((s) => s.resource) }).toEqual({
+      updated: ["r1"],
+      sql: ["r1"],
+    });
+    await destroy(st, { refresh: true });
+  });
+
+  test("up --refresh reads every resource before it writes anything", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    await su("postgres", `ALTER ROLE "eng r2" CONNECTION LIMIT 4; REVOKE "eng r2" FROM "eng r1"`);
+    const r = await up(st, engine(), "admin1", { refresh: true });
+    expect({ updated: r.updated, created: r.created }).toEqual({ updated: ["r2"], created: ["link"] });
+    const reads = r.steps.filter((s) => s.op === "read");
+    expect(reads.map((s) => s.resource).sort()).toEqual(names(engine()).sort());
+    const firstWrite = Math.min(...r.statements.filter((s) => s.kind === "write").map((s) => s.seq));
+    expect(Math.max(...reads.map((s) => s.end))).toBeLessThan(firstWrite);
+    await destroy(st);
+  });
+
+  test("a refresh read failure fails the run before anything is written", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    // The deployer reaches "eng db" only through PUBLIC's CONNECT: take it away, and drift a role.
+    await su("postgres", `REVOKE CONNECT ON DATABASE "${ENG_DB}" FROM PUBLIC; ALTER ROLE "eng r2" CONNECTION LIMIT 4`);
+    const err = await up(st, engine(), "admin1", { refresh: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplyError);
+    expect((err as ApplyError).message).toMatch(/permission denied for database "eng db".*TRANSLATOR_SEED=\d+/);
+    expect(writes((err as ApplyError).report)).toEqual([]);
+    expect(await one("postgres", `SELECT rolconnlimit FROM pg_roles WHERE rolname = 'eng r2'`)).toBe(4);
+    await su("postgres", `GRANT CONNECT ON DATABASE "${ENG_DB}" TO PUBLIC`);
+    await destroy(st);
+  });
+
+  test("replacement is create-before-delete: GrantRole's new GRANT, then the original's REVOKE (the membership is gone)", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    const r = await up(st, engine({ withAdminOption: true }));
+    expect(r.replaced).toEqual(["link"]);
+    expect(r.steps.filter((s) => s.resource === "link").map((s) => s.op)).toEqual(["create-replacement", "delete-replaced"]);
+    // The original is deleted with the deletes, after every other step.
+    expect(r.steps[r.steps.length - 1].op).toBe("delete-replaced");
+    expect(writeSql(r, "link")).toEqual([
+      `REVOKE "eng r2" FROM "eng r1"`,
+      `GRANT "eng r2" TO "eng r1" WITH ADMIN OPTION`,
+      `REVOKE "eng r2" FROM "eng r1"`,
+    ]);
+    expect(await membership()).toEqual([]);
+    await destroy(st, { refresh: true });
+  });
+
+  test("replacement is delete-before-replace with the deleteBeforeReplace option", async () => {
+    const st = emptyState();
+    await up(st, engine({}, { deleteBeforeReplace: true }));
+    const r = await up(st, engine({ withAdminOption: true }, { deleteBeforeReplace: true }));
+    expect(r.steps.filter((s) => s.resource === "link").map((s) => s.op)).toEqual(["replace"]);
+    expect(writeSql(r, "link")).toEqual([
+      `REVOKE "eng r2" FROM "eng r1"`,
+      `REVOKE "eng r2" FROM "eng r1"`,
+      `GRANT "eng r2" TO "eng r1" WITH ADMIN OPTION`,
+    ]);
+    expect(await membership()).toEqual([{ admin_option: true }]);
+    await destroy(st);
+  });
+
+  test("a Grant is replaced delete-before-replace (the provider marks postgresql_grant so)", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    const r = await up(st, engine({}, {}, "eng r2"));
+    expect(r.replaced).toEqual(["usage"]);
+    expect(r.steps.filter((s) => s.resource === "usage").map((s) => s.op)).toEqual(["replace"]);
+    const sql = writeSql(r, "usage").filter((w) => /ON SCHEMA/.test(w));
+    expect(sql).toEqual([
+      `REVOKE ALL PRIVILEGES ON SCHEMA "s" FROM "eng r1"`,
+      `REVOKE ALL PRIVILEGES ON SCHEMA "s" FROM "eng r2"`,
+      `GRANT USAGE ON SCHEMA "s" TO "eng r2"`,
+    ]);
+    const acl = "SELECT nspacl FROM pg_namespace WHERE nspname = 's'";
+    expect({ r1: await explicit(ENG_DB, acl, "eng r1"), r2: await explicit(ENG_DB, acl, "eng r2") }).toEqual({ r1: [], r2: ["USAGE"] });
+    await destroy(st);
+  });
+
+  test("destroy deletes in reverse dependency order: nothing before what depends on it", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    const r = await destroy(st);
+    expect([...r.deleted].sort()).toEqual(names(engine()).sort());
+    const byName = new Map(r.steps.map((s) => [s.resource, s]));
+    for (const x of engine()) {
+      for (const d of x.dependencies) expect(byName.get(x.name)!.end).toBeLessThan(byName.get(d.split("::").pop()!)!.start);
+    }
+    expect(st).toEqual(emptyState());
+  });
+
+  test("refresh, up --refresh's refresh and destroy connect as the username the state records, unless runProgram", async () => {
+    const st = emptyState();
+    await up(st, engine(), "admin1");
+    // admin2 runs `up` (nothing to change): the state now records admin2's provider.
+    expect((await up(st, engine(), "admin2")).statements).toEqual([]);
+    expect(st.provider?.username).toBe("admin2");
+    const users = (r: ApplyReport, op: string) => [...new Set(r.steps.filter((s) => s.op === op).map((s) => s.username))];
+
+    // admin1's `up --refresh`: reads as admin2 (the state's), updates as admin1 (the program's).
+    await su("postgres", `ALTER ROLE "eng r2" CONNECTION LIMIT 4`);
+    const r = await up(st, engine(), "admin1", { refresh: true });
+    expect({ read: users(r, "read"), update: users(r, "update") }).toEqual({ read: ["admin2"], update: ["admin1"] });
+    expect(st.provider?.username).toBe("admin1");
+
+    expect(users(await refreshResources(st, connect), "read")).toEqual(["admin1"]);
+    expect(users(await refreshResources(st, connect, { runProgram: settings("admin2") }), "read")).toEqual(["admin2"]);
+
+    await up(st, engine(), "admin2");
+    const gone = await destroy(st);
+    expect(users(gone, "delete")).toEqual(["admin2"]);
+    // Role delete's REASSIGN OWNED goes to the recorded provider's username too.
+    expect(writes(gone).some((w) => w.sql.includes(`TO "admin2"`))).toBe(true);
+
+    // `destroy --run-program` with admin1's program: a stack last applied by admin2, destroyed as admin1.
+    const again = emptyState();
+    await up(again, engine(), "admin2");
+    const viaAdmin1 = await destroy(again, { runProgram: settings("admin1") });
+    expect(users(viaAdmin1, "delete")).toEqual(["admin1"]);
   });
 });
