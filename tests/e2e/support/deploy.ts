@@ -71,7 +71,7 @@ export interface CapturedResource extends RegisteredResource {
 
 export interface Deployment {
   plan: AccessPlan;
-  /** `postgresql:*` resources in dependency order (what `pulumi up` would create, one at a time). */
+  /** `postgresql:*` resources in dependency order, with their URNs and dependencies (the translator runs independent ones concurrently). */
   resources: CapturedResource[];
   /** Everything registered, components and provider included. */
   recorded: RecordedResource[];
@@ -153,7 +153,8 @@ export async function planDeployment(input: AccessInput, deployer: string, name 
  * The same resources in the least favourable order their declared dependencies allow: among those
  * ready, the one registered LAST goes first. Pulumi runs independent resources in parallel, so
  * anything the component forgot to `dependsOn` can run first; registration order (dependencyOrder's
- * tie-break) would hide that.
+ * tie-break) would hide that. (The translator now schedules by dependencies with a seeded PRNG, so
+ * this only changes the order in which ready steps are offered to it.)
  */
 export function leastFavourableOrder(d: Deployment): Deployment {
   const byUrn = new Map(d.resources.map((r) => [r.urn, r]));
