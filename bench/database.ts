@@ -14,7 +14,7 @@ import { quoteIdent } from "../components/loginGuide";
 import { fakeUuid, installMockCloud, settle } from "../scripts/offline/mockCloud";
 import { dependencyOrder } from "../scripts/offline/planReport";
 import { PgCluster, startCluster } from "../tests/e2e/harness/cluster";
-import { applyResources } from "../tests/e2e/apply/translator";
+import { applyResources, emptyState } from "../tests/e2e/apply/translator";
 
 const DEPLOYER = { name: "bench-deployer", oid: fakeUuid("bench-deployer") };
 const DATABASES = ["app1", "app2", "app3"].map((name) => ({ name, schemas: ["public", "sales"] }));
@@ -150,12 +150,11 @@ async function main(): Promise<void> {
 
   const component = await withCluster(async (cluster, connect) => {
     const start = process.hrtime.bigint();
-    const report = await applyResources(
-      resources,
-      connect,
-      { username: DEPLOYER.name, superuser: false, databaseDefault: "postgres" },
-      { fresh: true },
-    );
+    const report = await applyResources(resources, emptyState(), () => connect, {
+      username: DEPLOYER.name,
+      superuser: false,
+      databaseDefault: "postgres",
+    });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     return {
       ms,

@@ -20,7 +20,7 @@ import { conninfoValue } from "../components/loginGuide";
 import { FAKE_DEPLOYER, fakeUuid, installMockCloud, settle, valueOf } from "./offline/mockCloud";
 import { dependencyOrder } from "./offline/planReport";
 import { startCluster } from "../tests/e2e/harness/cluster";
-import { applyResources } from "../tests/e2e/apply/translator";
+import { applyResources, emptyState } from "../tests/e2e/apply/translator";
 import { FakeAz } from "../tests/e2e/support/login";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -66,25 +66,16 @@ async function main(): Promise<void> {
     await settle();
     const sql = dependencyOrder(cloud.resources).filter((r) => r.type.startsWith("postgresql:index/"));
     const token = cluster.token({ oid: FAKE_DEPLOYER });
-    const report = await applyResources(
-      sql,
-      (db) => cluster.connectAs(deployer.principalName, token, db),
-      {
-        username: deployer.principalName,
-        superuser: false,
-        databaseDefault: "postgres",
-      },
-      { fresh: true },
-    );
+    // One stack state across both runs, as `pulumi up` twice on the same stack.
+    const state = emptyState();
+    const connect = () => (db: string) => cluster.connectAs(deployer.principalName, token, db);
+    const providerSettings = { username: deployer.principalName, superuser: false, databaseDefault: "postgres" };
+    const report = await applyResources(sql, state, connect, providerSettings);
     console.log(
       `first up: ${report.created.length} resources created by ${deployer.principalName} with its own token ` +
         `(${report.statements.filter((s) => s.kind === "write").length} writing statements)`,
     );
-    const again = await applyResources(sql, (db) => cluster.connectAs(deployer.principalName, token, db), {
-      username: deployer.principalName,
-      superuser: false,
-      databaseDefault: "postgres",
-    });
+    const again = await applyResources(sql, state, connect, providerSettings, { refresh: true });
     console.log(
       `second apply: ${again.unchanged.length} unchanged, ${again.created.length + again.updated.length + again.replaced.length} changed`,
     );

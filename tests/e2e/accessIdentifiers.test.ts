@@ -12,8 +12,7 @@ import { accessOf, closeCatalog, diffLines, labelOf, releaseDatabase, snapshot, 
 import {
   asGuideAdministrators,
   declareAdministrators,
-  deploy,
-  destroy,
+  Stack,
   oid,
   planDeployment,
   writesOf,
@@ -59,6 +58,8 @@ const tokenOf = (who: Identity) =>
 
 let cluster: PgCluster;
 let deployment: Deployment;
+/** The stack the deployment lives in (its recorded state). */
+let stack: Stack;
 let az: FakeAz;
 let guide: LoginGuideEntry[];
 /** Shared catalogues before the deployment. */
@@ -70,7 +71,8 @@ beforeAll(async () => {
   await declareAdministrators(cluster, [DEPLOYER]);
   baseline = await snapshot(cluster, []);
   deployment = await planDeployment(INPUT, DEPLOYER.name);
-  await deploy(cluster, deployment, DEPLOYER, { fresh: true });
+  stack = new Stack(cluster);
+  await stack.up(deployment, DEPLOYER);
   await asRole(cluster, DEPLOYER.name, tokenOf(DEPLOYER), DB, async (c) => {
     await c.query(`SET ROLE ${qi(OWNER)};
       CREATE TABLE ${qi(SCHEMA)}.${qi(TABLE)} (id int, v text); INSERT INTO ${qi(SCHEMA)}.${qi(TABLE)} VALUES (1, 'ü');
@@ -86,7 +88,7 @@ afterAll(async () => {
 });
 
 test("converges: a second apply changes nothing (labels of quoted names read back)", async () => {
-  const r = await deploy(cluster, deployment, DEPLOYER);
+  const r = await stack.up(deployment, DEPLOYER, { refresh: true });
   expect(r.resources.filter((x) => x.action !== "unchanged").map((x) => `${x.name}: ${x.action}`)).toEqual([]);
   expect(writesOf(r)).toEqual([]);
 });
@@ -129,6 +131,6 @@ test("destroy leaves the shared catalogues as they were before the deployment", 
   // RESTRICT (see accessLifecycle.test.ts); drop it first, as a team tearing down would today.
   await su(cluster, DB, `DROP TABLE ${qi(SCHEMA)}.${qi(TABLE)}`);
   await releaseDatabase(cluster, DB);
-  await destroy(cluster, deployment, DEPLOYER);
+  await stack.destroy();
   expect(diffLines(baseline, await snapshot(cluster, []))).toEqual({ added: [], removed: [] });
 });

@@ -8,15 +8,7 @@
 import { conninfoValue, loginGuide, shellQuote, type LoginGuideEntry } from "../../components/loginGuide";
 import { startCluster, type PgCluster } from "./harness/cluster";
 import { closeCatalog, labelOf, one, su } from "./support/catalog";
-import {
-  asGuideAdministrators,
-  declareAdministrators,
-  deploy,
-  oid,
-  planDeployment,
-  type Deployment,
-  type Identity,
-} from "./support/deploy";
+import { asGuideAdministrators, declareAdministrators, Stack, oid, planDeployment, type Deployment, type Identity } from "./support/deploy";
 import { FakeAz, whoami, whoamiScript, type ShellResult } from "./support/login";
 
 const DB = "shop";
@@ -34,6 +26,8 @@ const DAVE = { name: "dave@contoso.com", oid: oid(0x22) };
 
 let cluster: PgCluster;
 let deployment: Deployment;
+/** The stack the deployment lives in (its recorded state). */
+let stack: Stack;
 let az: FakeAz;
 
 const guide = (groupSync: boolean): LoginGuideEntry[] =>
@@ -79,7 +73,8 @@ beforeAll(async () => {
     },
     DEPLOYER.name,
   );
-  await deploy(cluster, deployment, DEPLOYER, { fresh: true });
+  stack = new Stack(cluster);
+  await stack.up(deployment, DEPLOYER);
   await su(cluster, DB, `SET ROLE shop_owner; CREATE TABLE items (id int, name text); INSERT INTO items VALUES (1, 'tea'); RESET ROLE`);
 });
 
@@ -291,7 +286,7 @@ describe("group sync on", () => {
   // deployment must not take that membership away on the next `pulumi up` (the sync would put it back
   // within 30 minutes: a tug of war, with the member losing the group's access in between).
   test("re-applying after a sync keeps the group membership Azure gave an individually mapped principal", async () => {
-    const r = await deploy(cluster, deployment, DEPLOYER);
+    const r = await stack.up(deployment, DEPLOYER, { refresh: true });
     expect({
       changes: r.resources.filter((x) => x.action !== "unchanged").map((x) => `${x.name}: ${x.action}`),
       carolInGroup: await one(cluster, "postgres", "SELECT pg_has_role($1, $2, 'MEMBER')", [CAROL.name, READERS.name]),
@@ -299,7 +294,7 @@ describe("group sync on", () => {
   });
 
   test("re-applying the deployment after a sync changes nothing and keeps the synced membership", async () => {
-    const r = await deploy(cluster, deployment, DEPLOYER);
+    const r = await stack.up(deployment, DEPLOYER, { refresh: true });
     expect(r.resources.filter((x) => x.action !== "unchanged").map((x) => `${x.name}: ${x.action}`)).toEqual([]);
     expect(await one(cluster, "postgres", "SELECT pg_has_role($1, $2, 'MEMBER')", [ALICE.name, READERS.name])).toBe(true);
   });

@@ -14,7 +14,7 @@ import type { PrincipalType } from "../../components/principals";
 import type { ApplyReport } from "./apply/translator";
 import { startCluster, type PgCluster } from "./harness/cluster";
 import { accessOf, closeCatalog, labelOf, privilegesOf, roleRow, type RoleRow } from "./support/catalog";
-import { T, declareAdministrators, deploy, oid, planDeployment, type Deployment, type Identity } from "./support/deploy";
+import { Stack, T, declareAdministrators, oid, planDeployment, type Deployment, type Identity } from "./support/deploy";
 import { expectedAccess, expectedLabel, type SchemaObjects } from "./support/expected";
 import { asRole, attempt, loginError } from "./support/login";
 
@@ -73,6 +73,8 @@ const OBJECTS: SchemaObjects[] = SCHEMAS.map((schema) => ({
 
 let cluster: PgCluster;
 let deployment: Deployment;
+/** The stack the deployment lives in (its recorded state). */
+let stack: Stack;
 let first: ApplyReport;
 let second: ApplyReport;
 const adminsBefore = new Map<string, { row?: RoleRow; label?: string; privileges: string[] }>();
@@ -106,7 +108,8 @@ beforeAll(async () => {
     grants: [{ database: DB, schemas: ["app"], preset: "read" }],
   });
   deployment = await planDeployment({ databases: [{ name: DB, schemas: ["public", "app"] }, { name: OTHER }], access }, DEPLOYER.name);
-  first = await deploy(cluster, deployment, DEPLOYER, { fresh: true });
+  stack = new Stack(cluster);
+  first = await stack.up(deployment, DEPLOYER);
   await asOwnerRole(
     SCHEMAS.map(
       (s) => `CREATE TABLE ${s}.t (id bigserial PRIMARY KEY, v text);
@@ -115,7 +118,7 @@ beforeAll(async () => {
               CREATE FUNCTION ${s}.f() RETURNS int LANGUAGE sql AS 'SELECT 1';`,
     ).join("\n"),
   );
-  second = await deploy(cluster, deployment, DEPLOYER);
+  second = await stack.up(deployment, DEPLOYER, { refresh: true });
 });
 
 afterAll(async () => {

@@ -10,7 +10,18 @@
 import { Client } from "pg";
 import { startCluster, type PgCluster } from "./harness/cluster";
 import { quoteIdent as qi } from "./apply/helpers";
-import { ApplyError, applyResources, destroyResources, type ApplyReport, type RegisteredResource } from "./apply/translator";
+import {
+  ApplyError,
+  applyResources,
+  destroyResources,
+  emptyState,
+  refreshResources,
+  type ApplyReport,
+  type ProviderSettings,
+  type RegisteredResource,
+  type StackState,
+  type UpOptions,
+} from "./apply/translator";
 
 const T = {
   role: "postgresql:index/role:Role",
@@ -57,8 +68,13 @@ const one = async (database: string, sql: string, params?: unknown[]) => Object.
 const settings = (user: string) => ({ username: user, superuser: false, databaseDefault: "postgres" });
 /** The provider logs in as an administrator with its token (azureIdentityAuth). */
 const connectAs = (user: string) => (db: string) => cluster.connectAs(user, cluster.token({ oid: ADMINS[user] }), db);
-const apply = (rs: RegisteredResource[], user = "admin1", fresh = false) => applyResources(rs, connectAs(user), settings(user), { fresh });
-const destroy = (rs: RegisteredResource[], user = "admin1") => destroyResources(rs, connectAs(user), settings(user));
+/** Who connects: the administrator named by the provider settings (recorded ones for refresh/destroy). */
+const connect = (s: ProviderSettings) => connectAs(s.username);
+/** `pulumi up` of `rs` on the stack `state`, the program's provider logging in as `user`. */
+const up = (state: StackState, rs: RegisteredResource[], user = "admin1", options: UpOptions = {}) =>
+  applyResources(rs, state, connect, settings(user), options);
+/** `pulumi destroy` of the stack `state` (as the administrator its state records). */
+const destroy = (state: StackState, options: Parameters<typeof destroyResources>[2] = {}) => destroyResources(state, connect, options);
 const writes = (r: ApplyReport) => r.statements.filter((s) => s.kind === "write");
 const names = (rs: RegisteredResource[]) => rs.map((r) => r.name);
 
@@ -146,10 +162,12 @@ const grants = [
   res(T.extension, "pgcrypto", { name: "pgcrypto", database: "postgres" }),
 ];
 const all = [...base, ...grants];
+/** The stack of `base`/`all`, shared by the tests below in order. */
+const main = emptyState();
 
 describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
   test("creates every kind; re-apply changes nothing", async () => {
-    const first = await apply(base);
+    const first = await up(main, base);
     expect(first.created).toEqual(names(base));
     // Objects appear after the schema, owned by the database owner, as an application would create them.
     await su(
@@ -160,12 +178,11 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
        CREATE FUNCTION ${tbl("total")}(i int) RETURNS int LANGUAGE sql AS 'SELECT i';`,
     );
 
-    const second = await apply(all);
+    const second = await up(main, all);
+    // Diffed against the recorded state: base is unchanged (no SQL at all), the grants are new.
     expect(second.unchanged).toEqual(names(base));
-    // Refresh semantics: a Grant's Read reports "gone" only when its database/role/schema is missing,
-    // so missing privileges are an Update; DefaultPrivileges/GrantRole/Extension read as gone.
-    expect(second.updated).toEqual(names(grants.filter((g) => g.type === T.grant)));
-    expect(second.created).toEqual(names(grants.filter((g) => g.type !== T.grant)));
+    expect(second.created).toEqual(names(grants));
+    expect(second.resources.filter((r) => r.action === "unchanged").flatMap((r) => r.statements)).toEqual([]);
 
     // Roles
     const reader = (await su("postgres", "SELECT * FROM pg_roles WHERE rolname = $1", [READER]))[0];
@@ -214,10 +231,12 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
     ]);
 
     const before = await snapshot();
-    const third = await apply(all);
+    const third = await up(main, all, "admin1", { refresh: true });
     expect(third.unchanged).toEqual(names(all));
     expect(writes(third)).toEqual([]);
     expect(await snapshot()).toBe(before);
+    // Without --refresh a converged stack issues no SQL at all.
+    expect((await up(main, all)).statements).toEqual([]);
   });
 
   test("repairs drift made out of band", async () => {
@@ -234,9 +253,11 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
        ALTER ROLE ${qi(READER)} NOLOGIN CONNECTION LIMIT 1;`,
     );
 
-    const r = await apply(all);
-    expect(r.created.sort()).toEqual(["group", "group-future-funcs", "legacy-in-group", "reader-future-tables"].sort());
-    expect(r.updated.sort()).toEqual(["group-funcs", "reader", "reader-tables", "writer"].sort());
+    const r = await up(main, all, "admin1", { refresh: true });
+    // Everything is read before anything is written: a Grant whose role is gone reads as gone (created
+    // again), even though the Role it needs is re-created in the same run.
+    expect(r.created.sort()).toEqual(["group", "group-funcs", "group-future-funcs", "legacy-in-group", "reader-future-tables"].sort());
+    expect(r.updated.sort()).toEqual(["reader", "reader-tables", "writer"].sort());
     expect(r.resources.find((x) => x.name === "reader")?.changed).toEqual(["connectionLimit", "login"]);
 
     const priv = (fn: string, role: string, obj: string, p: string) => one(DB, `SELECT ${fn}($1, $2, $3)`, [role, obj, p]);
@@ -251,49 +272,61 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
     expect(await one(DB, "SELECT count(*)::int FROM pg_default_acl")).toBe(2);
 
     const before = await snapshot();
-    const again = await apply(all);
+    const again = await up(main, all, "admin1", { refresh: true });
     expect(writes(again)).toEqual([]);
     expect(await snapshot()).toBe(before);
   });
 
   test("database attribute drift needs the owner: upstream's ALTER DATABASE takes no membership", async () => {
-    await su("postgres", `ALTER DATABASE ${qi(DB)} CONNECTION LIMIT 3`);
-    await expect(apply(all)).rejects.toThrow(/Database db: must be owner of database/);
+    // (Not below the 8 connections the concurrent refresh reads may open to it: those would be refused.)
+    await su("postgres", `ALTER DATABASE ${qi(DB)} CONNECTION LIMIT 9`);
+    await expect(up(main, all, "admin1", { refresh: true })).rejects.toThrow(/Database db: must be owner of database/);
     await su("postgres", `ALTER DATABASE ${qi(DB)} CONNECTION LIMIT 10`);
   });
 
   test('role "PUBLIC" is an ordinary (missing) role to the provider; only "public" means PUBLIC', async () => {
     const upper = res(T.grant, "upper", { role: "PUBLIC", database: DB, schema: SCH, objectType: "schema", privileges: ["USAGE"] });
-    await expect(apply([upper])).rejects.toThrow(/role "PUBLIC" does not exist/);
+    await expect(up(emptyState(), [upper])).rejects.toThrow(/role "PUBLIC" does not exist/);
   });
 
   test("a search_path entry containing a double quote never converges (readSearchPath trims quotes)", async () => {
     const sp = res(T.role, "sp", { name: "sp role", searchPaths: [SCH] });
-    await apply([sp]);
-    const again = await apply([sp]);
+    const st = emptyState();
+    await up(st, [sp]);
+    // The value read back after Create is recorded: even a plain `up` sees the difference.
+    const again = await up(st, [sp]);
     expect(again.updated).toEqual(["sp"]);
     expect(again.resources[0].changed).toEqual(["searchPaths"]);
-    await destroy([sp]);
+    await destroy(st);
   });
 
   test("Role.roles fights GrantRole unless roles is ignored (upstream docs)", async () => {
     const m = res(T.role, "m", { name: "member m" });
     const g = res(T.role, "g", { name: "group g" });
     const link = res(T.grantRole, "link", { role: "member m", grantRole: "group g" });
-    await apply([m, g, link]);
+    const st = emptyState();
+    await up(st, [m, g, link]);
+    const member = () => one("postgres", `SELECT count(*)::int FROM pg_auth_members WHERE member = '"member m"'::regrole`);
     for (let i = 0; i < 2; i++) {
-      const r = await apply([m, g, link]);
-      expect(r.updated).toEqual(["m"]); // refresh sees roles = ["group g"], config says []: revoke ...
-      expect(r.created).toEqual(["link"]); // ... and GrantRole, finding nothing, grants it back
+      // Refresh reads both before either applies: one run revokes the membership (Role m sees
+      // roles = ["group g"], config says []), the next grants it back (GrantRole finds nothing).
+      const revoking = await up(st, [m, g, link], "admin1", { refresh: true });
+      expect({ updated: revoking.updated, created: revoking.created }).toEqual({ updated: ["m"], created: [] });
+      expect(await member()).toBe(0);
+      const granting = await up(st, [m, g, link], "admin1", { refresh: true });
+      expect({ updated: granting.updated, created: granting.created }).toEqual({ updated: [], created: ["link"] });
+      expect(await member()).toBe(1);
     }
-    const ignoring = await apply([res(T.role, "m", { name: "member m" }, ["roles"]), g, link]);
+    const ignoring = await up(st, [res(T.role, "m", { name: "member m" }, ["roles"]), g, link], "admin1", { refresh: true });
     expect(writes(ignoring)).toEqual([]);
-    // with_admin_option is ForceNew and read back: drift means replace (REVOKE, then REVOKE + GRANT).
+    // with_admin_option is ForceNew and read back: drift means replace, create-before-delete (GrantRole is
+    // not delete-before-replace): REVOKE + GRANT for the replacement, then the original's REVOKE, which
+    // takes the membership away altogether, as the real engine does.
     await su("postgres", `GRANT "group g" TO "member m" WITH ADMIN OPTION`);
-    const replaced = await apply([res(T.role, "m", { name: "member m" }, ["roles"]), g, link]);
+    const replaced = await up(st, [res(T.role, "m", { name: "member m" }, ["roles"]), g, link], "admin1", { refresh: true });
     expect(replaced.replaced).toEqual(["link"]);
-    expect(await one("postgres", "SELECT admin_option FROM pg_auth_members WHERE member = '\"member m\"'::regrole")).toBe(false);
-    await destroy([m, g, link]);
+    expect(await member()).toBe(0);
+    await destroy(st, { refresh: true });
     expect(await su("postgres", "SELECT rolname FROM pg_roles WHERE rolname IN ('member m', 'group g')")).toEqual([]);
   });
 
@@ -308,7 +341,8 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
       res(T.database, "d2", { name: D2, owner: X }),
       res(T.schema, "s2", { name: S2, database: D2, owner: X, dropCascade: true }),
     ];
-    await apply(byAdmin1, "admin1");
+    const stack1 = emptyState();
+    await up(stack1, byAdmin1, "admin1");
     await su(D2, `SET ROLE ${qi(X)}; CREATE TABLE ${qi(S2)}.t (x int)`);
 
     const byAdmin2 = [
@@ -317,7 +351,8 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
       res(T.defaultPrivileges, "future", { role: R2, database: D2, schema: S2, owner: X, objectType: "table", privileges: ["SELECT"] }),
       res(T.grant, "connect", { role: R2, database: D2, objectType: "database", privileges: ["CONNECT"] }),
     ];
-    const r = await apply(byAdmin2, "admin2", true); // first deployment of admin2's stack: plain Create
+    const stack2 = emptyState();
+    const r = await up(stack2, byAdmin2, "admin2"); // first deployment of admin2's stack: plain Create
     expect(r.created).toEqual(names(byAdmin2));
     // Schema/table/default privileges work because admin2 temporarily becomes a member of X ...
     const tableSql = r.resources[1].statements.filter((s) => s.kind === "write").map((s) => s.sql);
@@ -348,47 +383,264 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
     // nothing is granted, and every refresh sees the drift again.
     expect(r.resources[3].statements.flatMap((s) => s.notices)).toContain(`WARNING: no privileges were granted for "${D2}"`);
     expect(await explicit("postgres", `SELECT datacl FROM pg_database WHERE datname = '${D2}'`, R2)).toEqual([]);
-    const again = await apply(byAdmin2, "admin2");
+    // The Read after Create recorded no privileges: even a plain `up` wants to update it again.
+    const again = await up(stack2, byAdmin2, "admin2");
     expect(again.unchanged).toEqual(["usage", "select", "future"]);
     expect(again.updated).toEqual(["connect"]);
 
-    const gone = await destroy(byAdmin2, "admin2");
+    const gone = await destroy(stack2);
     expect(gone.deleted).toEqual(names(byAdmin2).reverse());
     expect(await one(D2, "SELECT has_table_privilege($1, $2, 'SELECT')", [R2, `${qi(S2)}.t`])).toBe(false);
     expect(await one(D2, "SELECT count(*)::int FROM pg_default_acl")).toBe(0);
-    await destroy(byAdmin1, "admin1");
+    await destroy(stack1);
     expect(await su("postgres", "SELECT rolname FROM pg_roles WHERE rolname IN ($1, $2)", [X, R2])).toEqual([]);
   });
 
   test("destroy removes everything it created", async () => {
-    const r = await destroy(all);
-    expect(r.deleted).toEqual(names(all).reverse());
+    const recorded = structuredClone(main);
+    const r = await destroy(main);
+    expect([...r.deleted].sort()).toEqual(names(all).sort());
+    expect(main.resources).toEqual([]);
     const ours = [OWNER, GROUP, READER, WRITER];
     expect(await su("postgres", "SELECT rolname FROM pg_roles WHERE rolname = ANY($1)", [ours])).toEqual([]);
     expect(await su("postgres", "SELECT datname FROM pg_database WHERE datname = $1", [DB])).toEqual([]);
     expect(await su("postgres", "SELECT extname FROM pg_extension WHERE extname = 'pgcrypto'")).toEqual([]);
     expect(await one("postgres", "SELECT count(*)::int FROM pg_auth_members WHERE member = $1::regrole", [qi(LEGACY)])).toBe(0);
     expect(await one("postgres", "SELECT count(*)::int FROM pg_auth_members WHERE member = 'admin1'::regrole")).toBe(1);
-    // Refreshing again finds nothing (Schema's Exists checks the database first, so no connection error).
-    const again = await destroy(all);
+    // `destroy --refresh` of the old state finds nothing (Schema's Exists checks the database first,
+    // so no connection error).
+    const again = await destroy(recorded, { refresh: true });
+    expect(again.gone.sort()).toEqual(names(all).sort());
     expect(again.deleted).toEqual([]);
     expect(writes(again)).toEqual([]);
   });
 
   test("Role delete honours skipDropRole and only cleans the provider's database", async () => {
     await su("postgres", "CREATE DATABASE other");
-    await apply([res(T.role, "kept", { name: "kept role", skipDropRole: true }), res(T.role, "busy", { name: "busy role" })]);
+    const st = emptyState();
+    await up(st, [res(T.role, "kept", { name: "kept role", skipDropRole: true }), res(T.role, "busy", { name: "busy role" })]);
     await su("other", `CREATE TABLE t (x int); GRANT SELECT ON t TO "busy role"`);
 
-    await destroy([res(T.role, "kept", { name: "kept role", skipDropRole: true })]);
+    // Removing it from the program deletes it.
+    await up(st, [res(T.role, "busy", { name: "busy role" })]);
     expect(await one("postgres", "SELECT count(*)::int FROM pg_roles WHERE rolname = 'kept role'")).toBe(1);
 
     // REASSIGN OWNED / DROP OWNED run in the provider's database only: privileges elsewhere block DROP ROLE.
-    const err = await destroy([res(T.role, "busy", { name: "busy role" })]).catch((e: unknown) => e);
+    const err = await destroy(st).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplyError);
     expect(String((err as ApplyError).message)).toMatch(/cannot be dropped because some objects depend on it/);
     await su("other", `DROP OWNED BY "busy role"`);
-    await destroy([res(T.role, "busy", { name: "busy role" })]);
+    await destroy(st);
     expect(await one("postgres", "SELECT count(*)::int FROM pg_roles WHERE rolname = 'busy role'")).toBe(0);
+  });
+});
+
+/** A resource with an explicit URN and dependencies (by name), so independent ones run concurrently. */
+const node = (
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  deps: string[] = [],
+  extra: Partial<RegisteredResource> = {},
+) => ({
+  ...res(type, name, inputs),
+  urn: `urn:pulumi:test::engine::${type}::${name}`,
+  dependencies: deps.map((d) => `urn:pulumi:test::engine::${T[d.split(":")[0] as keyof typeof T]}::${d.split(":")[1]}`),
+  ...extra,
+});
+const ENG_DB = "eng db";
+/** Three independent roles, a database and schema owned by one of them, a grant and a membership. */
+const engine = (link: Record<string, unknown> = {}, linkOptions: Partial<RegisteredResource> = {}, grantRole = "eng r1") => [
+  node(T.role, "r1", { name: "eng r1" }),
+  node(T.role, "r2", { name: "eng r2" }),
+  node(T.role, "owner", { name: "eng owner" }),
+  node(T.database, "db", { name: ENG_DB, owner: "eng owner" }, ["role:owner"]),
+  node(T.schema, "s", { name: "s", database: ENG_DB, owner: "eng owner" }, ["database:db"]),
+  node(T.grant, "usage", { role: grantRole, database: ENG_DB, schema: "s", objectType: "schema", privileges: ["USAGE"] }, [
+    "role:r1",
+    "role:r2",
+    "schema:s",
+  ]),
+  node(T.grantRole, "link", { role: "eng r1", grantRole: "eng r2", ...link }, ["role:r1", "role:r2"], linkOptions),
+];
+const writeSql = (r: ApplyReport, resource: string) =>
+  r.steps.filter((s) => s.resource === resource).flatMap((s) => s.statements.filter((st) => st.kind === "write").map((st) => st.sql));
+const stepsOf = (r: ApplyReport) => r.steps.map((s) => `${s.resource}:${s.op}`);
+const membership = () =>
+  su("postgres", `SELECT admin_option FROM pg_auth_members WHERE member = '"eng r1"'::regrole AND roleid = '"eng r2"'::regrole`);
+
+describe("the engine around the provider (pulumi CLI 3.274 behaviour)", () => {
+  test("independent steps run concurrently, and the same seed gives the same steps and statements", async () => {
+    const runs: ApplyReport[] = [];
+    for (let i = 0; i < 2; i++) {
+      const st = emptyState();
+      runs.push(await up(st, engine(), "admin1", { seed: 42 }));
+      await destroy(st, { seed: 7 });
+    }
+    const [a, b] = runs;
+    expect(a.created).toEqual(names(engine()));
+    // At least two steps overlapped in time (the three roles are ready at once).
+    const overlaps = a.steps.filter((x) => a.steps.some((y) => y !== x && x.start < y.end && y.start < x.end));
+    expect(overlaps.length).toBeGreaterThanOrEqual(2);
+    // A step never starts before the steps of what it depends on are done.
+    const byName = new Map(a.steps.map((s) => [s.resource, s]));
+    for (const r of engine()) {
+      for (const d of r.dependencies) expect(byName.get(d.split("::").pop()!)!.end).toBeLessThan(byName.get(r.name)!.start);
+    }
+    expect(stepsOf(b)).toEqual(stepsOf(a));
+    expect(b.statements.map((s) => s.sql)).toEqual(a.statements.map((s) => s.sql));
+    // One at a time, nothing overlaps.
+    const st = emptyState();
+    const serial = await up(st, engine(), "admin1", { parallel: 1 });
+    expect(serial.steps.every((x, i) => i === 0 || serial.steps[i - 1].end < x.start)).toBe(true);
+    await destroy(st);
+  });
+
+  test("the seed is printed in every ApplyError", async () => {
+    const err = await up(
+      emptyState(),
+      [node(T.grant, "bad", { role: "nobody", database: "postgres", objectType: "database", privileges: ["CONNECT"] })],
+      "admin1",
+      {
+        seed: 1234,
+      },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplyError);
+    expect((err as ApplyError).message).toMatch(/TRANSLATOR_SEED=1234\b/);
+    expect((err as ApplyError).seed).toBe(1234);
+  });
+
+  test("plain up diffs against the recorded state: drift in the database is not seen, unchanged resources issue no SQL", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    await su("postgres", `ALTER ROLE "eng r2" CONNECTION LIMIT 4`);
+    const plain = await up(st, engine());
+    expect(plain.statements).toEqual([]);
+    expect(plain.unchanged).toEqual(names(engine()));
+    // A changed input is applied, and only it.
+    const changed = engine().map((r) => (r.name === "r1" ? { ...r, inputs: { ...r.inputs, connectionLimit: 2 } } : r));
+    const r = await up(st, changed);
+    expect({ updated: r.updated, sql: r.steps.filter((s) => s.statements.length).map((s) => s.resource) }).toEqual({
+      updated: ["r1"],
+      sql: ["r1"],
+    });
+    await destroy(st, { refresh: true });
+  });
+
+  test("up --refresh reads every resource before it writes anything", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    await su("postgres", `ALTER ROLE "eng r2" CONNECTION LIMIT 4; REVOKE "eng r2" FROM "eng r1"`);
+    const r = await up(st, engine(), "admin1", { refresh: true });
+    expect({ updated: r.updated, created: r.created }).toEqual({ updated: ["r2"], created: ["link"] });
+    const reads = r.steps.filter((s) => s.op === "read");
+    expect(reads.map((s) => s.resource).sort()).toEqual(names(engine()).sort());
+    const firstWrite = Math.min(...r.statements.filter((s) => s.kind === "write").map((s) => s.seq));
+    expect(Math.max(...reads.map((s) => s.end))).toBeLessThan(firstWrite);
+    await destroy(st);
+  });
+
+  test("a refresh read failure fails the run before anything is written", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    // The deployer reaches "eng db" only through PUBLIC's CONNECT: take it away, and drift a role.
+    await su("postgres", `REVOKE CONNECT ON DATABASE "${ENG_DB}" FROM PUBLIC; ALTER ROLE "eng r2" CONNECTION LIMIT 4`);
+    const err = await up(st, engine(), "admin1", { refresh: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplyError);
+    expect((err as ApplyError).message).toMatch(/permission denied for database "eng db".*TRANSLATOR_SEED=\d+/);
+    expect(writes((err as ApplyError).report)).toEqual([]);
+    expect(await one("postgres", `SELECT rolconnlimit FROM pg_roles WHERE rolname = 'eng r2'`)).toBe(4);
+    await su("postgres", `GRANT CONNECT ON DATABASE "${ENG_DB}" TO PUBLIC`);
+    await destroy(st);
+  });
+
+  test("replacement is create-before-delete: GrantRole's new GRANT, then the original's REVOKE (the membership is gone)", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    const r = await up(st, engine({ withAdminOption: true }));
+    expect(r.replaced).toEqual(["link"]);
+    expect(r.steps.filter((s) => s.resource === "link").map((s) => s.op)).toEqual(["create-replacement", "delete-replaced"]);
+    // The original is deleted with the deletes, after every other step.
+    expect(r.steps[r.steps.length - 1].op).toBe("delete-replaced");
+    expect(writeSql(r, "link")).toEqual([
+      `REVOKE "eng r2" FROM "eng r1"`,
+      `GRANT "eng r2" TO "eng r1" WITH ADMIN OPTION`,
+      `REVOKE "eng r2" FROM "eng r1"`,
+    ]);
+    expect(await membership()).toEqual([]);
+    await destroy(st, { refresh: true });
+  });
+
+  test("replacement is delete-before-replace with the deleteBeforeReplace option", async () => {
+    const st = emptyState();
+    await up(st, engine({}, { deleteBeforeReplace: true }));
+    const r = await up(st, engine({ withAdminOption: true }, { deleteBeforeReplace: true }));
+    expect(r.steps.filter((s) => s.resource === "link").map((s) => s.op)).toEqual(["replace"]);
+    expect(writeSql(r, "link")).toEqual([
+      `REVOKE "eng r2" FROM "eng r1"`,
+      `REVOKE "eng r2" FROM "eng r1"`,
+      `GRANT "eng r2" TO "eng r1" WITH ADMIN OPTION`,
+    ]);
+    expect(await membership()).toEqual([{ admin_option: true }]);
+    await destroy(st);
+  });
+
+  test("a Grant is replaced delete-before-replace (the provider marks postgresql_grant so)", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    const r = await up(st, engine({}, {}, "eng r2"));
+    expect(r.replaced).toEqual(["usage"]);
+    expect(r.steps.filter((s) => s.resource === "usage").map((s) => s.op)).toEqual(["replace"]);
+    const sql = writeSql(r, "usage").filter((w) => /ON SCHEMA/.test(w));
+    expect(sql).toEqual([
+      `REVOKE ALL PRIVILEGES ON SCHEMA "s" FROM "eng r1"`,
+      `REVOKE ALL PRIVILEGES ON SCHEMA "s" FROM "eng r2"`,
+      `GRANT USAGE ON SCHEMA "s" TO "eng r2"`,
+    ]);
+    const acl = "SELECT nspacl FROM pg_namespace WHERE nspname = 's'";
+    expect({ r1: await explicit(ENG_DB, acl, "eng r1"), r2: await explicit(ENG_DB, acl, "eng r2") }).toEqual({ r1: [], r2: ["USAGE"] });
+    await destroy(st);
+  });
+
+  test("destroy deletes in reverse dependency order: nothing before what depends on it", async () => {
+    const st = emptyState();
+    await up(st, engine());
+    const r = await destroy(st);
+    expect([...r.deleted].sort()).toEqual(names(engine()).sort());
+    const byName = new Map(r.steps.map((s) => [s.resource, s]));
+    for (const x of engine()) {
+      for (const d of x.dependencies) expect(byName.get(x.name)!.end).toBeLessThan(byName.get(d.split("::").pop()!)!.start);
+    }
+    expect(st).toEqual(emptyState());
+  });
+
+  test("refresh, up --refresh's refresh and destroy connect as the username the state records, unless runProgram", async () => {
+    const st = emptyState();
+    await up(st, engine(), "admin1");
+    // admin2 runs `up` (nothing to change): the state now records admin2's provider.
+    expect((await up(st, engine(), "admin2")).statements).toEqual([]);
+    expect(st.provider?.username).toBe("admin2");
+    const users = (r: ApplyReport, op: string) => [...new Set(r.steps.filter((s) => s.op === op).map((s) => s.username))];
+
+    // admin1's `up --refresh`: reads as admin2 (the state's), updates as admin1 (the program's).
+    await su("postgres", `ALTER ROLE "eng r2" CONNECTION LIMIT 4`);
+    const r = await up(st, engine(), "admin1", { refresh: true });
+    expect({ read: users(r, "read"), update: users(r, "update") }).toEqual({ read: ["admin2"], update: ["admin1"] });
+    expect(st.provider?.username).toBe("admin1");
+
+    expect(users(await refreshResources(st, connect), "read")).toEqual(["admin1"]);
+    expect(users(await refreshResources(st, connect, { runProgram: settings("admin2") }), "read")).toEqual(["admin2"]);
+
+    await up(st, engine(), "admin2");
+    const gone = await destroy(st);
+    expect(users(gone, "delete")).toEqual(["admin2"]);
+    // Role delete's REASSIGN OWNED goes to the recorded provider's username too.
+    expect(writes(gone).some((w) => w.sql.includes(`TO "admin2"`))).toBe(true);
+
+    // `destroy --run-program` with admin1's program: a stack last applied by admin2, destroyed as admin1.
+    const again = emptyState();
+    await up(again, engine(), "admin2");
+    const viaAdmin1 = await destroy(again, { runProgram: settings("admin1") });
+    expect(users(viaAdmin1, "delete")).toEqual(["admin1"]);
   });
 });

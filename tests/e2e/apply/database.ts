@@ -43,7 +43,7 @@ export const database: ResourceKind = {
       sql += ` IS_TEMPLATE ${bool(d.isTemplate)}`;
       await s.pool(s.settings.databaseDefault).q(sql);
     });
-    await readDatabase(s, d);
+    return readDatabase(s, d);
   },
 
   async update(s, _old, d, changed) {
@@ -82,7 +82,7 @@ export const database: ResourceKind = {
     if (changed.has("connectionLimit")) await db.q(`ALTER DATABASE ${name} CONNECTION LIMIT = ${int(d.connectionLimit)}`);
     if (changed.has("allowConnections")) await db.q(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${bool(d.allowConnections)}`);
     if (changed.has("isTemplate")) await db.q(`ALTER DATABASE ${name} IS_TEMPLATE ${bool(d.isTemplate)}`);
-    await readDatabase(s, d);
+    return readDatabase(s, d);
   },
 
   async delete(s, d) {

@@ -45,7 +45,7 @@ function checkObjectType(d: State): void {
   }
 }
 
-async function createOrUpdate(s: Session, d: State): Promise<void> {
+async function createOrUpdate(s: Session, d: State): Promise<State | null> {
   checkObjectType(d);
   if (str(d.schema) !== "" && d.objectType === "schema") throw new Error("cannot specify `schema` when `object_type` is `schema`");
   if (bool(d.withGrantOption) && str(d.role).toLowerCase() === "public") {
@@ -67,7 +67,7 @@ async function createOrUpdate(s: Session, d: State): Promise<void> {
     });
     await tx.commit();
   });
-  await s.transaction(str(d.database), (tx) => readRoleDefaultPrivileges(s, tx, d));
+  return s.transaction(str(d.database), (tx) => readRoleDefaultPrivileges(s, tx, d));
 }
 
 /** No schema means the global defaults (the statement keeps upstream's double space). */

@@ -33,7 +33,7 @@ export const extension: ResourceKind = {
       await tx.q(sql);
       await tx.commit();
     });
-    await readExtension(s, d);
+    return readExtension(s, d);
   },
 
   async update(s, _old, d, changed) {
@@ -46,7 +46,7 @@ export const extension: ResourceKind = {
       if (changed.has("version")) await tx.q(`ALTER EXTENSION ${name} UPDATE${str(d.version) ? ` TO ${quoteIdent(str(d.version))}` : ""}`);
       await tx.commit();
     });
-    await readExtension(s, d);
+    return readExtension(s, d);
   },
 
   async delete(s, d) {

@@ -63,7 +63,7 @@ function checkSupported(d: State): void {
   }
 }
 
-async function createOrUpdate(s: Session, d: State, revokeWith: State): Promise<void> {
+async function createOrUpdate(s: Session, d: State, revokeWith: State): Promise<State> {
   checkSupported(d);
   const objectType = str(d.objectType);
   if (str(d.schema) === "" && objectType !== "database") {
@@ -86,7 +86,7 @@ async function createOrUpdate(s: Session, d: State, revokeWith: State): Promise<
     });
     await tx.commit();
   });
-  await s.transaction(str(d.database), (tx) => readRolePrivileges(s, tx, d));
+  return s.transaction(str(d.database), (tx) => readRolePrivileges(s, tx, d));
 }
 
 /**

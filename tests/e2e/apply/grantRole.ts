@@ -21,7 +21,7 @@ export const grantRole: ResourceKind = {
       await tx.q(bool(d.withAdminOption) ? sql + " WITH ADMIN OPTION" : sql);
       await tx.commit();
     });
-    await readGrantRole(s, d);
+    return readGrantRole(s, d);
   },
 
   async update() {

@@ -24,10 +24,16 @@ export interface ResourceKind {
   exists?(s: Session, state: State): Promise<boolean>;
   /** Upstream Read: the refreshed state, or null when the object is gone (d.SetId("")). */
   read(s: Session, state: State): Promise<State | null>;
-  /** Upstream Create, including the Read it ends with. */
-  create(s: Session, desired: State): Promise<void>;
-  /** Upstream Update (d.HasChange(x) === changed.has(x), old values from the refreshed state). */
-  update(s: Session, old: State, desired: State, changed: Set<string>): Promise<void>;
+  /**
+   * Upstream Create, including the Read it ends with; returns what that Read found, which is the
+   * state Pulumi records for the resource (null: the Read found nothing).
+   */
+  create(s: Session, desired: State): Promise<State | null>;
+  /**
+   * Upstream Update (d.HasChange(x) === changed.has(x), old values from the recorded state), including
+   * the Read it ends with; returns what that Read found.
+   */
+  update(s: Session, old: State, desired: State, changed: Set<string>): Promise<State | null>;
   delete(s: Session, state: State): Promise<void>;
 }
 

@@ -13,6 +13,17 @@ export interface RegisteredResource {
    * upstream docs require it for Role `roles` whenever GrantRole manages the same role's memberships.
    */
   ignoreChanges?: string[];
+  /** Pulumi URN; when absent the translator makes one from type and name. */
+  urn?: string;
+  /**
+   * URNs this resource depends on (dependsOn and inputs from other resources). When absent it
+   * depends on every resource listed before it, i.e. the list is applied one at a time in order.
+   */
+  dependencies?: string[];
+  /** The `retainOnDelete` resource option: a delete only forgets the resource. */
+  retainOnDelete?: boolean;
+  /** The `deleteBeforeReplace` resource option. */
+  deleteBeforeReplace?: boolean;
 }
 
 /** The parts of the `postgresql` provider configuration the translator needs. */

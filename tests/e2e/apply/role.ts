@@ -97,7 +97,7 @@ export const role: ResourceKind = {
       if (str(d.assumeRole) !== "") await setAssumeRole(tx, name, str(d.assumeRole));
       await tx.commit();
     });
-    await readRole(s, d);
+    return readRole(s, d);
   },
 
   async update(s, old, d, changed) {
@@ -131,7 +131,7 @@ export const role: ResourceKind = {
       if (changed.has("assumeRole")) await setAssumeRole(tx, name, str(d.assumeRole));
       await tx.commit();
     });
-    await readRole(s, d);
+    return readRole(s, d);
   },
 
   // Only the provider's own database is cleaned: objects owned by, or privileges granted to, the role

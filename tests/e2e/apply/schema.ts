@@ -45,7 +45,7 @@ export const schema: ResourceKind = {
       });
       await tx.commit();
     });
-    await readSchema(s, d);
+    return readSchema(s, d);
   },
 
   // setSchemaOwner runs *without* withRolesGranted: a non-superuser that is not the current owner
@@ -55,7 +55,7 @@ export const schema: ResourceKind = {
       if (changed.has("owner")) await setOwner(tx, d);
       await tx.commit();
     });
-    await readSchema(s, d);
+    return readSchema(s, d);
   },
 
   async delete(s, d) {

@@ -15,12 +15,12 @@ export const securityLabel: ResourceKind = {
 
   async create(s, d) {
     await setLabel(s, d, quoteLiteral(str(d.label)));
-    await readLabel(s, d);
+    return readLabel(s, d);
   },
 
   async update(s, _old, d) {
     await setLabel(s, d, quoteLiteral(str(d.label)));
-    await readLabel(s, d);
+    return readLabel(s, d);
   },
 
   // Delete = SECURITY LABEL ... IS NULL.

@@ -1,5 +1,5 @@
 /**
- * Connections and statement recording for one apply/destroy run.
+ * Connections and statement recording for one run (up, refresh or destroy).
  *
  * Upstream (config.go Client.Connect, helpers.go startTransaction) keeps one database/sql pool per
  * database and runs plain `db.Exec/QueryRow` on any pooled connection while `txn.*` runs on the
@@ -8,7 +8,8 @@
  * goes through the pool), so we keep the same shape: `pool(db)` = autocommit on an idle connection,
  * `transaction(db, fn)` = BEGIN on a dedicated connection, ROLLBACK unless fn committed (the
  * provider's `defer deferredRollback(txn)`). Unlike upstream (SetMaxIdleConns(0)) idle connections
- * are reused, which changes connection count, not the SQL.
+ * are reused, which changes connection count, not the SQL. Steps run concurrently (translator.ts), each
+ * with its own Session over the shared Pool, so each running step has its own connection(s).
  */
 import type { Client } from "pg";
 import type { ProviderSettings } from "./resources";
@@ -26,6 +27,8 @@ export interface StatementRecord {
   kind: StatementKind;
   /** Server NOTICE/WARNING messages, e.g. `WARNING: no privileges were granted for "app"`. */
   notices: string[];
+  /** When it was issued on the run's clock (shared with the steps' start/end): shows real interleaving. */
+  seq: number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- catalogue rows are checked at use
@@ -47,64 +50,36 @@ function classify(sql: string): StatementKind {
   return "write";
 }
 
-export class Session {
-  /** Statements of the resource currently being processed; the translator swaps this per resource. */
-  log: StatementRecord[] = [];
-  private version?: number;
+/**
+ * The connections of one provider configuration during a run, shared by the steps running
+ * concurrently the way the provider's database/sql pool is: a connection serves one step's statement
+ * (or one transaction) at a time and goes back idle afterwards, so concurrent steps always run on
+ * separate connections. `tick` is the run's clock: every statement and step start/end takes a number.
+ */
+export class Pool {
+  private version?: Promise<number>;
   private readonly idle = new Map<string, Client[]>();
   private readonly open = new Set<Client>();
-  private readonly current = new Map<Client, StatementRecord>();
+  /** The statement each connection is running, so its NOTICEs land on that statement's record. */
+  readonly current = new Map<Client, StatementRecord>();
 
   constructor(
     private readonly connector: Connector,
     readonly settings: ProviderSettings,
+    readonly tick: () => number = counter(),
   ) {}
 
   /** server_version_num, read once like upstream fingerprintCapabilities (not recorded). */
-  async serverVersion(): Promise<number> {
-    if (this.version === undefined) {
+  serverVersion(): Promise<number> {
+    this.version ??= (async () => {
       const c = await this.acquire(this.settings.databaseDefault);
       try {
-        this.version = Number((await c.query("SHOW server_version_num")).rows[0].server_version_num);
+        return Number((await c.query("SHOW server_version_num")).rows[0].server_version_num);
       } finally {
         this.release(this.settings.databaseDefault, c);
       }
-    }
+    })();
     return this.version;
-  }
-
-  /** Autocommit statement on a pooled connection (upstream `db.Exec` / `db.QueryRow`). */
-  pool(database: string): Queryable {
-    return {
-      q: async (sql, params) => {
-        const c = await this.acquire(database);
-        try {
-          return await this.run(c, database, sql, params);
-        } finally {
-          this.release(database, c);
-        }
-      },
-    };
-  }
-
-  /** BEGIN ... fn ... ROLLBACK unless fn called commit() (upstream startTransaction + deferredRollback). */
-  async transaction<T>(database: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const c = await this.acquire(database);
-    let done = false;
-    const tx: Tx = {
-      q: (sql, params) => this.run(c, database, sql, params),
-      commit: async () => {
-        await this.run(c, database, "COMMIT");
-        done = true;
-      },
-    };
-    try {
-      await this.run(c, database, "BEGIN");
-      return await fn(tx);
-    } finally {
-      if (!done) await this.run(c, database, "ROLLBACK").catch(() => undefined);
-      this.release(database, c);
-    }
   }
 
   /** Close idle connections to a database (before DROP DATABASE terminates them). */
@@ -119,16 +94,7 @@ export class Session {
     await Promise.all([...this.open].map((c) => this.end(c)));
   }
 
-  private async run(c: Client, database: string, sql: string, params?: unknown[]): Promise<Row[]> {
-    const rec: StatementRecord = { database, sql, kind: classify(sql), notices: [] };
-    if (params?.length) rec.params = params;
-    this.log.push(rec);
-    this.current.set(c, rec);
-    const res = await c.query(sql, params);
-    return res.rows as Row[];
-  }
-
-  private async acquire(database: string): Promise<Client> {
+  async acquire(database: string): Promise<Client> {
     const list = this.idle.get(database);
     const reused = list?.pop();
     if (reused) return reused;
@@ -152,7 +118,7 @@ export class Session {
     return c;
   }
 
-  private release(database: string, c: Client): void {
+  release(database: string, c: Client): void {
     if (!this.open.has(c)) return;
     const list = this.idle.get(database) ?? [];
     list.push(c);
@@ -163,5 +129,78 @@ export class Session {
     this.open.delete(c);
     this.current.delete(c);
     await c.end().catch(() => undefined);
+  }
+}
+
+function counter(): () => number {
+  let n = 0;
+  return () => n++;
+}
+
+/**
+ * What one step (one resource operation) sees: the provider's pool, and its own statement log. The
+ * translator makes one Session per step, so steps running at the same time never share a log or a
+ * connection.
+ */
+export class Session {
+  /** Statements of this step, in the order it issued them. */
+  readonly log: StatementRecord[] = [];
+
+  constructor(private readonly connections: Pool) {}
+
+  get settings(): ProviderSettings {
+    return this.connections.settings;
+  }
+
+  serverVersion(): Promise<number> {
+    return this.connections.serverVersion();
+  }
+
+  /** Autocommit statement on a pooled connection (upstream `db.Exec` / `db.QueryRow`). */
+  pool(database: string): Queryable {
+    return {
+      q: async (sql, params) => {
+        const c = await this.connections.acquire(database);
+        try {
+          return await this.run(c, database, sql, params);
+        } finally {
+          this.connections.release(database, c);
+        }
+      },
+    };
+  }
+
+  /** BEGIN ... fn ... ROLLBACK unless fn called commit() (upstream startTransaction + deferredRollback). */
+  async transaction<T>(database: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const c = await this.connections.acquire(database);
+    let done = false;
+    const tx: Tx = {
+      q: (sql, params) => this.run(c, database, sql, params),
+      commit: async () => {
+        await this.run(c, database, "COMMIT");
+        done = true;
+      },
+    };
+    try {
+      await this.run(c, database, "BEGIN");
+      return await fn(tx);
+    } finally {
+      if (!done) await this.run(c, database, "ROLLBACK").catch(() => undefined);
+      this.connections.release(database, c);
+    }
+  }
+
+  /** Close the pool's idle connections to a database (before DROP DATABASE terminates them). */
+  closeDatabase(database: string): Promise<void> {
+    return this.connections.closeDatabase(database);
+  }
+
+  private async run(c: Client, database: string, sql: string, params?: unknown[]): Promise<Row[]> {
+    const rec: StatementRecord = { database, sql, kind: classify(sql), notices: [], seq: this.connections.tick() };
+    if (params?.length) rec.params = params;
+    this.log.push(rec);
+    this.connections.current.set(c, rec);
+    const res = await c.query(sql, params);
+    return res.rows as Row[];
   }
 }

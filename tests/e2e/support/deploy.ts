@@ -3,6 +3,7 @@
  * under the offline mocks (scripts/offline/mockCloud.ts) with a postgresql.Provider made here, the
  * recorded `postgresql:*` resources are put in dependency order, and the provider translator
  * (tests/e2e/apply) applies them connected AS AN ENTRA ADMINISTRATOR with its token, never as superuser.
+ * A Stack keeps the recorded state between runs, as a Pulumi stack does (see translator.ts).
  */
 import * as postgresql from "@pulumi/postgresql";
 import type { AccessPlan } from "../../../components/accessPlan";
@@ -12,7 +13,20 @@ import type { PrincipalType } from "../../../components/principals";
 import { installMockCloud, settle, type RecordedResource } from "../../../scripts/offline/mockCloud";
 import { dependencyOrder } from "../../../scripts/offline/planReport";
 import type { ArmPrincipalType, PgCluster } from "../harness/cluster";
-import { applyResources, destroyResources, type ApplyOptions, type ApplyReport, type RegisteredResource } from "../apply/translator";
+import {
+  applyResources,
+  destroyResources,
+  emptyState,
+  refreshResources,
+  type ApplyReport,
+  type Connect,
+  type Connector,
+  type EngineOptions,
+  type ProviderSettings,
+  type RegisteredResource,
+  type StackState,
+  type UpOptions,
+} from "../apply/translator";
 
 export const T = {
   role: "postgresql:index/role:Role",
@@ -50,13 +64,14 @@ export interface CapturedResource extends RegisteredResource {
   urn: string;
   dependencies: string[];
   retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
   /** Provider reference (`urn::id`). */
   provider?: string;
 }
 
 export interface Deployment {
   plan: AccessPlan;
-  /** `postgresql:*` resources in dependency order (what `pulumi up` would create, one at a time). */
+  /** `postgresql:*` resources in dependency order, with their URNs and dependencies (the translator runs independent ones concurrently). */
   resources: CapturedResource[];
   /** Everything registered, components and provider included. */
   recorded: RecordedResource[];
@@ -68,6 +83,7 @@ interface RegisterRequest {
   getName(): string;
   getIgnorechangesList(): string[];
   getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean | undefined;
 }
 
 /**
@@ -79,16 +95,18 @@ export type PlanInput = Omit<AccessInput, "deployer"> & { deployer?: string };
 
 export async function planDeployment(input: PlanInput, deployer: string, name = "app"): Promise<Deployment> {
   const cloud = installMockCloud({});
-  // mockCloud records what the engine needs for ordering; the translator also honours ignoreChanges
-  // and retainOnDelete, which it does not record, so read them off the same registration requests.
+  // mockCloud records what the engine needs for ordering; the translator also honours ignoreChanges,
+  // retainOnDelete and deleteBeforeReplace, which it does not record, so read them off the same
+  // registration requests.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
-  const options = new Map<string, { ignoreChanges: string[]; retainOnDelete: boolean }>();
+  const options = new Map<string, { ignoreChanges: string[]; retainOnDelete: boolean; deleteBeforeReplace: boolean }>();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: RegisterRequest, callback: unknown) => {
     options.set(`${req.getType()}::${req.getName()}`, {
       ignoreChanges: req.getIgnorechangesList(),
       retainOnDelete: req.getRetainondelete() === true,
+      deleteBeforeReplace: req.getDeletebeforereplace() === true,
     });
     return register(req, callback);
   };
@@ -127,6 +145,7 @@ export async function planDeployment(input: PlanInput, deployer: string, name = 
         dependencies: r.dependencies,
         provider: r.provider,
         retainOnDelete: o?.retainOnDelete ?? false,
+        deleteBeforeReplace: o?.deleteBeforeReplace ?? false,
         ...(ignoreChanges.length ? { ignoreChanges } : {}),
       };
     });
@@ -137,7 +156,8 @@ export async function planDeployment(input: PlanInput, deployer: string, name = 
  * The same resources in the least favourable order their declared dependencies allow: among those
  * ready, the one registered LAST goes first. Pulumi runs independent resources in parallel, so
  * anything the component forgot to `dependsOn` can run first; registration order (dependencyOrder's
- * tie-break) would hide that.
+ * tie-break) would hide that. (The translator now schedules by dependencies with a seeded PRNG, so
+ * this only changes the order in which ready steps are offered to it.)
  */
 export function leastFavourableOrder(d: Deployment): Deployment {
   const byUrn = new Map(d.resources.map((r) => [r.urn, r]));
@@ -155,41 +175,57 @@ export function leastFavourableOrder(d: Deployment): Deployment {
 }
 
 /** Connects the translator as `admin`, logging in with the admin's own token like the provider's azureIdentityAuth. */
-function connector(cluster: PgCluster, admin: Identity) {
+function connector(cluster: PgCluster, admin: Identity): Connector {
   const token = cluster.token({ oid: admin.oid });
   return (db: string) => cluster.connectAs(admin.name, token, db);
 }
 
-const settings = (admin: Identity) => ({ username: admin.name, superuser: false, databaseDefault: "postgres" });
-
-/** `pulumi up --refresh` (or, with fresh, the first `pulumi up` of a stack) as `admin`. */
-export function deploy(cluster: PgCluster, d: Deployment, admin: Identity, options: ApplyOptions = {}): Promise<ApplyReport> {
-  return applyResources(d.resources, connector(cluster, admin), settings(admin), options);
-}
-
-/** `pulumi destroy` as `admin`; resources with retainOnDelete are left alone, as Pulumi does. */
-export function destroy(cluster: PgCluster, d: Deployment, admin: Identity): Promise<ApplyReport> {
-  return destroyResources(
-    d.resources.filter((r) => !r.retainOnDelete),
-    connector(cluster, admin),
-    settings(admin),
-  );
-}
+/** The provider settings planDeployment's postgresql.Provider gives, for `admin`. */
+export const settingsOf = (admin: Identity): ProviderSettings => ({ username: admin.name, superuser: false, databaseDefault: "postgres" });
 
 /**
- * `pulumi up` from the program `from` to the program `to`: creates and updates `to`'s resources, then
- * deletes those only `from` had, in reverse dependency order (Pulumi deletes after creating).
+ * A Pulumi stack of the component on a harness cluster: its recorded state, and the identities it
+ * may connect as. `pulumi refresh` and `pulumi destroy` connect as the username the state records
+ * (the administrator of the last `up`), not as whoever runs them, unless `runProgram` is given; so
+ * the stack keeps every administrator it has seen, by login name, to log in as the recorded one.
  */
-export async function update(
-  cluster: PgCluster,
-  from: Deployment,
-  to: Deployment,
-  admin: Identity,
-): Promise<{ applied: ApplyReport; deleted: ApplyReport }> {
-  const applied = await deploy(cluster, to, admin);
-  const kept = new Set(to.resources.map((r) => r.name));
-  const deleted = await destroy(cluster, { ...from, resources: from.resources.filter((r) => !kept.has(r.name)) }, admin);
-  return { applied, deleted };
+export class Stack {
+  readonly state: StackState = emptyState();
+  private readonly identities = new Map<string, Identity>();
+
+  constructor(
+    readonly cluster: PgCluster,
+    known: Identity[] = [],
+  ) {
+    for (const i of known) this.identities.set(i.name, i);
+  }
+
+  /** Connects as the identity whose login name is the provider's username. */
+  readonly connect: Connect = (settings) => {
+    const who = this.identities.get(settings.username);
+    if (!who) throw new Error(`no identity known for provider username ${JSON.stringify(settings.username)}`);
+    return connector(this.cluster, who);
+  };
+
+  /** `pulumi up` (with refresh: `pulumi up --refresh`) of deployment `d`, whose provider logs in as `admin`. */
+  up(d: Deployment, admin: Identity, options: UpOptions = {}): Promise<ApplyReport> {
+    this.identities.set(admin.name, admin);
+    return applyResources(d.resources, this.state, this.connect, settingsOf(admin), options);
+  }
+
+  /** `pulumi refresh` (with runProgram: `--run-program`, the program's provider logging in as that identity). */
+  refresh(options: EngineOptions & { runProgram?: Identity } = {}): Promise<ApplyReport> {
+    const { runProgram, ...rest } = options;
+    if (runProgram) this.identities.set(runProgram.name, runProgram);
+    return refreshResources(this.state, this.connect, { ...rest, ...(runProgram ? { runProgram: settingsOf(runProgram) } : {}) });
+  }
+
+  /** `pulumi destroy` (refresh: `--refresh`; runProgram: `--run-program`); retainOnDelete resources are only forgotten. */
+  destroy(options: EngineOptions & { runProgram?: Identity; refresh?: boolean } = {}): Promise<ApplyReport> {
+    const { runProgram, ...rest } = options;
+    if (runProgram) this.identities.set(runProgram.name, runProgram);
+    return destroyResources(this.state, this.connect, { ...rest, ...(runProgram ? { runProgram: settingsOf(runProgram) } : {}) });
+  }
 }
 
 /** Write statements of a report, one line each, for failure messages. */
