@@ -194,15 +194,23 @@ function selectedRuntime(): Runtime {
   return rt;
 }
 
+function describeRuntime(rt: Runtime): string {
+  const version = rt.run(path.join(rt.bin, "postgres"), ["--version"]).trim();
+  return `PG_MAJOR=${rt.major}: ${version} (${rt.root ? `chroot ${rt.root}, ${rt.bin}` : rt.bin})`;
+}
+
+/** The server startCluster() runs, e.g. for benchmark reports: `PG_MAJOR=17: postgres (PostgreSQL) 17.12 (...)`. */
+export function describeServer(): string {
+  return describeRuntime(selectedRuntime());
+}
+
 /** Once per process (jest runs the e2e files in one), so CI logs say which server ran. */
 function announce(rt: Runtime): void {
   const flag = "__pgStandinAnnounced";
   const g = realProcess as unknown as Record<string, unknown>;
   if (g[flag]) return;
   g[flag] = true;
-  const version = rt.run(path.join(rt.bin, "postgres"), ["--version"]).trim();
-  const where = rt.root ? `chroot ${rt.root}, ${rt.bin}` : rt.bin;
-  realProcess.stderr.write(`e2e harness: PG_MAJOR=${rt.major}: ${version} (${where})\n`);
+  realProcess.stderr.write(`e2e harness: ${describeRuntime(rt)}\n`);
 }
 
 /** Build inputs of the stand-in module. */
