@@ -80,6 +80,7 @@ if ((pg17_needed)); then
     if [[ $pid =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null; then
       echo "install-pg.sh: removing $old (left by a killed run)"
       remove_root "$old"
+      rm -f "$old.log"
     fi
   done
   if [[ -e $pg17_root ]]; then
