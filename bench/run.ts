@@ -12,6 +12,7 @@ import { EntraPostgres } from "../components";
 import { installMockCloud, settle } from "../scripts/offline/mockCloud";
 import { longestChain } from "../scripts/offline/planReport";
 import { fleetServer } from "./fleet";
+import { describeServer } from "../tests/e2e/harness/cluster";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -163,7 +164,7 @@ function suites() {
 }
 
 function machine() {
-  const pg = spawnSync("/usr/lib/postgresql/15/bin/postgres", ["--version"], { encoding: "utf8" }).stdout.trim();
+  const pg = describeServer();
   return {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,

@@ -1,7 +1,7 @@
 /**
  * The main job on a machine with no Azure: `npm run demo`.
  *
- * 1. starts a throwaway PostgreSQL 15 with the pgaadauth stand-in (Entra token login emulated),
+ * 1. starts a throwaway PostgreSQL 17 (PG_MAJOR, Azure's default major) with the pgaadauth stand-in (Entra token login emulated),
  *    and declares the stack's Entra administrators the way Azure would;
  * 2. evaluates index.ts with Pulumi.dev.yaml, pointed at that server as an existing server, and
  *    applies the postgresql resources it registers as the provider would, logged in as the deployer

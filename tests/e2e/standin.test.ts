@@ -1,5 +1,5 @@
 /**
- * Tests of the pgaadauth stand-in itself (tests/e2e/standin) on a real PostgreSQL 15: if these
+ * Tests of the pgaadauth stand-in itself (tests/e2e/standin) on real PostgreSQL (PG_MAJOR): if these
  * pass, the other e2e tests can trust what the stand-in says about role mapping and logins.
  * Needs root (PAM) and scripts/install-pg.sh.
  */
@@ -54,7 +54,9 @@ const REFUSED = /PAM authentication failed/;
 
 describe("security labels", () => {
   beforeAll(async () => {
-    await su.query("CREATE ROLE labelled LOGIN");
+    // Created by the administrator who labels it: from PostgreSQL 16 on, SECURITY LABEL ON ROLE
+    // needs ADMIN OPTION on the role, which a role's non-superuser creator gets.
+    await admin.query("CREATE ROLE labelled LOGIN");
   });
 
   test.each([
@@ -105,9 +107,11 @@ describe("security labels", () => {
     await su.query("CREATE ROLE password_admin CREATEROLE");
     await su.query("SET ROLE password_admin");
     try {
-      await expect(su.query(`SECURITY LABEL FOR "pgaadauth" ON ROLE labelled IS 'aadauth,oid=${id(10)},type=user'`)).rejects.toThrow(
-        /permission denied to manage Microsoft Entra roles/,
-      );
+      // A role it created, so PostgreSQL's own check (ADMIN OPTION from 16 on) lets it through to the stand-in's.
+      await su.query("CREATE ROLE password_admins_role");
+      await expect(
+        su.query(`SECURITY LABEL FOR "pgaadauth" ON ROLE password_admins_role IS 'aadauth,oid=${id(10)},type=user'`),
+      ).rejects.toThrow(/permission denied to manage Microsoft Entra roles/);
     } finally {
       await su.query("RESET ROLE");
     }

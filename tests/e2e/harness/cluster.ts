@@ -1,6 +1,17 @@
 /**
- * Throwaway PostgreSQL 15 clusters with the pgaadauth stand-in (tests/e2e/standin), so jest
- * tests can check Entra role mapping, grants and token logins on a real server.
+ * Throwaway PostgreSQL clusters with the pgaadauth stand-in (tests/e2e/standin), so jest tests
+ * can check Entra role mapping, grants and token logins on a real server.
+ *
+ * The major is PG_MAJOR: 17 (the default, Azure's default major) or 15 (Debian 12's).
+ *  - 15 runs the host's /usr/lib/postgresql/15/bin.
+ *  - 17 runs /usr/lib/postgresql/17/bin of a Debian 13 root (scripts/install-pg.sh makes it, in
+ *    ${XDG_CACHE_HOME:-$HOME/.cache}/entra-postgres/pg17-root or $PG17_ROOT) via chroot. The
+ *    server then sees the root's files only: its temp dirs are under <root>/tmp, its PAM config in
+ *    <root>/etc/pam.d, and the token checker runs the root's psql and openssl. The tests still
+ *    connect from the host, over 127.0.0.1 and over the socket at the host path <root>/tmp/....
+ *    chroot needs root.
+ * The stand-in module is built per major (tests/e2e/standin/build/pg<major>/), 17's with the
+ * root's compiler and headers.
  *
  * Each cluster lives in its own temp dir: data directory, Unix socket, TLS certificate, token
  * key, a copy of the stand-in module and of the token checker (copies, so the server's OS user
@@ -81,28 +92,154 @@ const PAM_DIR = "/etc/pam.d";
 const PREFIX = "pgstandin-";
 const isRoot = process.getuid?.() === 0;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAJORS = [15, 17] as const;
+type Major = (typeof MAJORS)[number];
 
-function run(cmd: string, args: string[], asServerUser = false): string {
-  const [file, argv] = asServerUser && isRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+/** `label` names the command in errors (the program, not the chroot or runuser around it). */
+function run(cmd: string, args: string[], label = cmd): string {
   try {
-    return execFileSync(file, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`${cmd} failed: ${err.stderr || err.stdout || err.message}`);
+    throw new Error(`${label} failed: ${err.stderr || err.stdout || err.message}`);
   }
 }
 
-function pgBinDir(): string {
-  const debian = "/usr/lib/postgresql/15/bin";
-  return fs.existsSync(path.join(debian, "initdb")) ? debian : run("pg_config", ["--bindir"]).trim();
+/**
+ * Where one major's server runs: the host (root "") or a chroot. Paths the server sees
+ * ("server paths") are host paths with `root` stripped.
+ */
+interface Runtime {
+  readonly major: Major;
+  /** Host path of the root the server runs in; "" for the host itself. */
+  readonly root: string;
+  /** Server path of initdb, pg_ctl, psql and pg_config. */
+  readonly bin: string;
+  /** Host path of the pam.d the server's PAM reads. */
+  readonly pamDir: string;
+  /** `user:group` (names on the host, numeric ids in a chroot) of the server's OS user. */
+  readonly owner: string;
+  /** Runs `cmd` (a server path) where the server runs, as the server's OS user if asked. */
+  run(cmd: string, args: string[], asServerUser?: boolean): string;
 }
 
-/** `make` only when the .so is missing or older than its source. */
-function buildStandin(): string {
-  const so = path.join(STANDIN_SRC, "pgaadauth_standin.so");
-  const src = path.join(STANDIN_SRC, "pgaadauth_standin.c");
-  if (!fs.existsSync(so) || fs.statSync(so).mtimeMs < fs.statSync(src).mtimeMs) {
-    run("make", ["-s", "-C", STANDIN_SRC]);
+function serverPath(rt: Runtime, hostPath: string): string {
+  if (!rt.root) return hostPath;
+  if (!hostPath.startsWith(rt.root + "/")) throw new Error(`${hostPath} is outside the PostgreSQL ${rt.major} root ${rt.root}`);
+  return hostPath.slice(rt.root.length);
+}
+
+function hostPath(rt: Runtime, serverPath: string): string {
+  return rt.root + serverPath;
+}
+
+/** Where scripts/install-pg.sh puts the PostgreSQL 17 root. */
+function pg17Root(): string {
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.resolve(process.env.PG17_ROOT || path.join(cache, "entra-postgres", "pg17-root"));
+}
+
+const runtimes = new Map<Major, Runtime>();
+
+function runtimeFor(major: Major): Runtime {
+  let rt = runtimes.get(major);
+  if (rt) return rt;
+  if (major === 15) {
+    const debian = "/usr/lib/postgresql/15/bin";
+    const bin = fs.existsSync(path.join(debian, "initdb")) ? debian : run("pg_config", ["--bindir"]).trim();
+    rt = {
+      major,
+      root: "",
+      bin,
+      pamDir: PAM_DIR,
+      owner: "postgres:postgres",
+      run: (cmd, args, asServerUser = false) =>
+        asServerUser && isRoot ? run("runuser", ["-u", "postgres", "--", cmd, ...args], cmd) : run(cmd, args),
+    };
+  } else {
+    const root = pg17Root();
+    const bin = "/usr/lib/postgresql/17/bin";
+    if (!fs.existsSync(path.join(root, bin, "initdb"))) {
+      throw new Error(`PG_MAJOR=17: no PostgreSQL 17 root at ${root}; run scripts/install-pg.sh (as root), or set PG_MAJOR=15`);
+    }
+    if (!isRoot) throw new Error("PG_MAJOR=17 runs PostgreSQL in a chroot, which needs root; or set PG_MAJOR=15");
+    // The root's own postgres user (its ids need not match the host's).
+    const entry = fs
+      .readFileSync(path.join(root, "etc/passwd"), "utf8")
+      .split("\n")
+      .map((l) => l.split(":"))
+      .find((f) => f[0] === "postgres");
+    if (!entry) throw new Error(`${root}/etc/passwd has no postgres user`);
+    const owner = `${entry[2]}:${entry[3]}`;
+    rt = {
+      major,
+      root,
+      bin,
+      pamDir: path.join(root, PAM_DIR),
+      owner,
+      run: (cmd, args, asServerUser = false) => run("chroot", [...(asServerUser ? [`--userspec=${owner}`] : []), root, cmd, ...args], cmd),
+    };
+  }
+  runtimes.set(major, rt);
+  return rt;
+}
+
+/** The major under test: PG_MAJOR, default 17. */
+function selectedRuntime(): Runtime {
+  const want = process.env.PG_MAJOR?.trim() || "17";
+  const major = MAJORS.find((m) => String(m) === want);
+  if (major === undefined) throw new Error(`PG_MAJOR=${want}: the harness runs PostgreSQL ${MAJORS.join(" or ")}`);
+  const rt = runtimeFor(major);
+  announce(rt);
+  return rt;
+}
+
+function describeRuntime(rt: Runtime): string {
+  const version = rt.run(path.join(rt.bin, "postgres"), ["--version"]).trim();
+  return `PG_MAJOR=${rt.major}: ${version} (${rt.root ? `chroot ${rt.root}, ${rt.bin}` : rt.bin})`;
+}
+
+/** The server startCluster() runs, e.g. for benchmark reports: `PG_MAJOR=17: postgres (PostgreSQL) 17.12 (...)`. */
+export function describeServer(): string {
+  return describeRuntime(selectedRuntime());
+}
+
+/** Once per process (jest runs the e2e files in one), so CI logs say which server ran. */
+function announce(rt: Runtime): void {
+  const flag = "__pgStandinAnnounced";
+  const g = realProcess as unknown as Record<string, unknown>;
+  if (g[flag]) return;
+  g[flag] = true;
+  realProcess.stderr.write(`e2e harness: ${describeRuntime(rt)}\n`);
+}
+
+/** Build inputs of the stand-in module. */
+function standinSources(): string[] {
+  return fs.readdirSync(STANDIN_SRC).filter((f) => f === "Makefile" || /\.[ch]$/.test(f));
+}
+
+/**
+ * The stand-in module for `rt`'s major, in tests/e2e/standin/build/pg<major>/: `make` (in a copy
+ * of the sources, with that major's pg_config, inside its root) only when the .so is missing or
+ * older than a source.
+ */
+function buildStandin(rt: Runtime): string {
+  const out = path.join(STANDIN_SRC, "build", `pg${rt.major}`);
+  const so = path.join(out, "pgaadauth_standin.so");
+  const sources = standinSources();
+  const newest = Math.max(...sources.map((f) => fs.statSync(path.join(STANDIN_SRC, f)).mtimeMs));
+  if (fs.existsSync(so) && fs.statSync(so).mtimeMs >= newest) return so;
+  const work = fs.mkdtempSync(path.join(rt.root ? path.join(rt.root, "tmp") : os.tmpdir(), `${PREFIX}build-`));
+  try {
+    for (const f of sources) fs.copyFileSync(path.join(STANDIN_SRC, f), path.join(work, f));
+    rt.run("make", ["-s", "-C", serverPath(rt, work), `PG_CONFIG=${path.join(rt.bin, "pg_config")}`]);
+    fs.mkdirSync(out, { recursive: true });
+    // Rename into place so a concurrent run never loads a half-written module.
+    const tmp = `${so}.${process.pid}.tmp`;
+    fs.copyFileSync(path.join(work, "pgaadauth_standin.so"), tmp);
+    fs.renameSync(tmp, so);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
   }
   return so;
 }
@@ -169,29 +306,42 @@ function untrack(c: Cluster): void {
   }
 }
 
-/** Clusters left by a process that was SIGKILLed: pam.d names carry the creating pid. */
+/**
+ * Clusters left by a process that was SIGKILLed, of either major: pam.d names carry the creating
+ * pid (the host's pam.d for 15, the root's for 17).
+ */
 function reapStale(): void {
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(PAM_DIR).filter((n) => n.startsWith(PREFIX));
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = Number(name.slice(PREFIX.length).split("-")[0]);
-    if (!Number.isInteger(pid) || pidAlive(pid)) continue;
-    const pamFile = path.join(PAM_DIR, name);
-    const checker = / (\/\S+)\/token-checker\.sh /.exec(fs.readFileSync(pamFile, "utf8"));
-    if (checker && path.basename(checker[1]).startsWith(PREFIX)) stopAndRemove(checker[1], pgBinDir(), "immediate");
-    fs.rmSync(pamFile, { force: true });
+  const candidates: [Major, string][] = [
+    [15, PAM_DIR],
+    [17, path.join(pg17Root(), PAM_DIR)],
+  ];
+  for (const [major, pamDir] of candidates) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(pamDir).filter((n) => n.startsWith(PREFIX));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const pid = Number(name.slice(PREFIX.length).split("-")[0]);
+      if (!Number.isInteger(pid) || pidAlive(pid)) continue;
+      const pamFile = path.join(pamDir, name);
+      const checker = / (\/\S+)\/token-checker\.sh /.exec(fs.readFileSync(pamFile, "utf8"));
+      if (checker && path.basename(checker[1]).startsWith(PREFIX)) {
+        const rt = runtimeFor(major);
+        stopAndRemove(hostPath(rt, checker[1]), rt, "immediate");
+      }
+      fs.rmSync(pamFile, { force: true });
+    }
   }
 }
 
-function stopAndRemove(dir: string, bin: string, mode: "fast" | "immediate"): void {
+/** `dir` is a host path. */
+function stopAndRemove(dir: string, rt: Runtime, mode: "fast" | "immediate"): void {
   const data = path.join(dir, "data");
   if (fs.existsSync(path.join(data, "postmaster.pid"))) {
     try {
-      run(path.join(bin, "pg_ctl"), ["-D", data, "-m", mode, "-w", "-t", "30", "stop"], true);
+      rt.run(path.join(rt.bin, "pg_ctl"), ["-D", serverPath(rt, data), "-m", mode, "-w", "-t", "30", "stop"], true);
     } catch {
       const pid = Number(fs.readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n")[0]);
       if (pid > 0 && pidAlive(pid)) realProcess.kill(pid, "SIGKILL");
@@ -214,9 +364,10 @@ class Cluster implements PgCluster {
   private readonly pamService = `${PREFIX}${process.pid}-${randomBytes(6).toString("hex")}`;
   private stopped = false;
 
+  /** `socketDir` is the host path of the cluster's temp dir (inside the root for 17). */
   constructor(
     readonly socketDir: string,
-    private readonly bin: string,
+    private readonly rt: Runtime,
   ) {}
 
   private get dataDir(): string {
@@ -224,16 +375,23 @@ class Cluster implements PgCluster {
   }
 
   private get pamFile(): string {
-    return path.join(PAM_DIR, this.pamService);
+    return path.join(this.rt.pamDir, this.pamService);
+  }
+
+  /** What the server calls `hostFile` (the same path unless it runs in a chroot). */
+  private srv(hostFile: string): string {
+    return serverPath(this.rt, hostFile);
   }
 
   /** Files the server's OS user must read or write. */
   private own(file: string): void {
-    if (isRoot) run("chown", ["-R", "postgres:postgres", file]);
+    if (isRoot) run("chown", ["-R", this.rt.owner, file]);
   }
 
   async init(so: string, groupSync: boolean): Promise<void> {
     const dir = this.socketDir;
+    // Paths written into the server's config, as the server sees them.
+    const sdir = this.srv(dir);
     fs.copyFileSync(so, path.join(dir, "pgaadauth_standin.so"));
     fs.copyFileSync(path.join(STANDIN_SRC, "token-checker.sh"), path.join(dir, "token-checker.sh"));
     fs.chmodSync(path.join(dir, "token-checker.sh"), 0o755);
@@ -244,9 +402,9 @@ class Cluster implements PgCluster {
     fs.chmodSync(path.join(dir, "server.key"), 0o600);
     this.own(dir);
 
-    run(
-      path.join(this.bin, "initdb"),
-      ["-D", this.dataDir, "-U", "azuresu", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"],
+    this.rt.run(
+      path.join(this.rt.bin, "initdb"),
+      ["-D", this.srv(this.dataDir), "-U", "azuresu", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"],
       true,
     );
 
@@ -266,11 +424,11 @@ class Cluster implements PgCluster {
         "",
         "# tests/e2e/harness/cluster.ts",
         "listen_addresses = '127.0.0.1'",
-        `unix_socket_directories = '${dir}'`,
-        `shared_preload_libraries = '${path.join(dir, "pgaadauth_standin.so")}'`,
+        `unix_socket_directories = '${sdir}'`,
+        `shared_preload_libraries = '${path.join(sdir, "pgaadauth_standin.so")}'`,
         "ssl = on",
-        `ssl_cert_file = '${path.join(dir, "server.crt")}'`,
-        `ssl_key_file = '${path.join(dir, "server.key")}'`,
+        `ssl_cert_file = '${path.join(sdir, "server.crt")}'`,
+        `ssl_key_file = '${path.join(sdir, "server.key")}'`,
         `pgaadauth.tenant_id = '${this.tenantId}'`,
         `pgaadauth.enable_group_sync = ${groupSync ? "on" : "off"}`,
         // A throwaway cluster: durability only costs time.
@@ -283,8 +441,8 @@ class Cluster implements PgCluster {
     fs.writeFileSync(
       this.pamFile,
       [
-        `auth required pam_exec.so expose_authtok quiet log=${path.join(dir, "token-checker.log")} ` +
-          `${path.join(dir, "token-checker.sh")} ${path.join(dir, "checker.env")}`,
+        `auth required pam_exec.so expose_authtok quiet log=${path.join(sdir, "token-checker.log")} ` +
+          `${path.join(sdir, "token-checker.sh")} ${path.join(sdir, "checker.env")}`,
         "account required pam_permit.so",
         "",
       ].join("\n"),
@@ -306,11 +464,12 @@ class Cluster implements PgCluster {
   private async startServer(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       this.port = await freePort();
+      // Read by the token checker, which runs where the server runs.
       const env = {
-        STANDIN_PGBIN: this.bin,
-        STANDIN_SOCKET_DIR: this.socketDir,
+        STANDIN_PGBIN: this.rt.bin,
+        STANDIN_SOCKET_DIR: this.srv(this.socketDir),
         STANDIN_PORT: String(this.port),
-        STANDIN_KEY_FILE: path.join(this.socketDir, "token.key"),
+        STANDIN_KEY_FILE: this.srv(path.join(this.socketDir, "token.key")),
       };
       const envFile = path.join(this.socketDir, "checker.env");
       fs.writeFileSync(
@@ -321,9 +480,20 @@ class Cluster implements PgCluster {
       );
       this.own(envFile);
       try {
-        run(
-          path.join(this.bin, "pg_ctl"),
-          ["-D", this.dataDir, "-l", path.join(this.socketDir, "server.log"), "-o", `-p ${this.port}`, "-w", "-t", "60", "start"],
+        this.rt.run(
+          path.join(this.rt.bin, "pg_ctl"),
+          [
+            "-D",
+            this.srv(this.dataDir),
+            "-l",
+            this.srv(path.join(this.socketDir, "server.log")),
+            "-o",
+            `-p ${this.port}`,
+            "-w",
+            "-t",
+            "60",
+            "start",
+          ],
           true,
         );
         return;
@@ -441,7 +611,7 @@ class Cluster implements PgCluster {
     this.stopped = true;
     untrack(this);
     try {
-      stopAndRemove(this.socketDir, this.bin, mode);
+      stopAndRemove(this.socketDir, this.rt, mode);
     } finally {
       fs.rmSync(this.pamFile, { force: true });
     }
@@ -459,12 +629,14 @@ export async function startCluster(opts: { groupSync?: boolean } = {}): Promise<
       );
     }
   }
+  const rt = selectedRuntime();
   reapStale();
-  const so = buildStandin();
-  const bin = pgBinDir();
-  // As root, /tmp rather than $TMPDIR: the postgres OS user must be able to reach the dir.
-  const dir = fs.mkdtempSync(path.join(isRoot ? "/tmp" : os.tmpdir(), `${PREFIX}${process.pid}-`));
-  const cluster = new Cluster(dir, bin);
+  const so = buildStandin(rt);
+  // In the root for 17 (the server sees nothing else). As root, /tmp rather than $TMPDIR: the
+  // postgres OS user must be able to reach the dir.
+  const tmp = rt.root ? path.join(rt.root, "tmp") : isRoot ? "/tmp" : os.tmpdir();
+  const dir = fs.mkdtempSync(path.join(tmp, `${PREFIX}${process.pid}-`));
+  const cluster = new Cluster(dir, rt);
   track(cluster);
   try {
     await cluster.init(so, opts.groupSync ?? false);

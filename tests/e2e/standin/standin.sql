@@ -1,5 +1,5 @@
 -- Test-only stand-in for the SQL side of Azure's pgaadauth extension (Azure Database for
--- PostgreSQL flexible server), for PostgreSQL 15 with pgaadauth_standin.so preloaded.
+-- PostgreSQL flexible server), for PostgreSQL 15 and 17 with pgaadauth_standin.so preloaded.
 -- The harness runs this as the bootstrap superuser azuresu in template1 (so every database the
 -- tests create has it) and in postgres. Signatures follow Microsoft's "Manage Microsoft Entra
 -- roles" article; the functions live in pg_catalog as Azure's do, so they are callable
@@ -17,6 +17,42 @@ BEGIN
     CREATE ROLE azure_pg_admin NOLOGIN;
   END IF;
 END
+$$;
+
+-- PostgreSQL 16 changed the role model; where the two differ the functions below branch on this.
+CREATE OR REPLACE FUNCTION pg_catalog.standin_pg16_roles()
+RETURNS boolean LANGUAGE sql STABLE
+AS $$ SELECT current_setting('server_version_num')::int >= 160000 $$;
+
+-- Memberships that put a role in a group, for group sync: pg_auth_members without, on 16 and
+-- later, the ADMIN-only rows (no INHERIT, no SET) that CREATE ROLE records for its non-superuser
+-- creator (createrole_self_grant semantics: the Entra administrator who created a group role
+-- administers it but is not in the group). On 15 every row is a membership. Built per major
+-- because 15's pg_auth_members has no inherit_option or set_option column.
+DO $$
+BEGIN
+  EXECUTE format($f$
+    CREATE OR REPLACE FUNCTION pg_catalog.standin_memberships()
+    RETURNS TABLE (member oid, roleid oid)
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+    AS $b$ SELECT am.member, am.roleid FROM pg_auth_members am %s $b$
+  $f$, CASE WHEN standin_pg16_roles()
+            THEN 'WHERE am.inherit_option OR am.set_option OR NOT am.admin_option' ELSE '' END);
+END
+$$;
+
+-- Whether memberRole is in groupRole, directly or through other groups (pg_has_role's MEMBER,
+-- counting only standin_memberships()).
+CREATE OR REPLACE FUNCTION pg_catalog.standin_is_member(memberRole name, groupRole name)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH RECURSIVE up(id) AS (
+    SELECT oid FROM pg_roles WHERE rolname = memberRole
+    UNION
+    SELECT m.roleid FROM standin_memberships() m JOIN up ON m.member = up.id
+  )
+  SELECT EXISTS (SELECT FROM up JOIN pg_roles r ON r.oid = up.id WHERE r.rolname = groupRole)
 $$;
 
 -- [{ "oid": "<uuid>", "name": "...", "type": "user|group|service", "memberOf": ["<group oid>"] }]
@@ -57,7 +93,12 @@ BEGIN
     RAISE EXCEPTION 'isMfa => true is not emulated by the pgaadauth stand-in'
       USING ERRCODE = 'feature_not_supported';
   END IF;
-  IF isAdmin THEN
+  IF isAdmin AND standin_pg16_roles() THEN
+    -- What ARM's administrators get on 16 and later (see standin_declare_administrator); the
+    -- caller, an Entra administrator, holds ADMIN OPTION on azure_pg_admin to pass it on.
+    EXECUTE format('CREATE ROLE %I LOGIN CREATEROLE CREATEDB', roleName);
+    EXECUTE format('GRANT azure_pg_admin TO %I WITH ADMIN OPTION', roleName);
+  ELSIF isAdmin THEN
     EXECUTE format('CREATE ROLE %I LOGIN CREATEROLE CREATEDB IN ROLE azure_pg_admin', roleName);
   ELSE
     EXECUTE format('CREATE ROLE %I LOGIN', roleName);
@@ -163,7 +204,7 @@ BEGIN
         RETURN NEXT;
       END IF;
 
-      IF NOT pg_has_role(member_role, g.name, 'MEMBER') THEN
+      IF NOT standin_is_member(member_role, g.name) THEN
         EXECUTE format('GRANT %I TO %I', g.name, member_role);
         rolename := member_role; groupname := g.name; action := 'granted';
         RETURN NEXT;
@@ -173,7 +214,7 @@ BEGIN
     -- Entra-mapped roles that are direct members of the group role but no longer in the group.
     FOR m IN
       SELECT r.rolname AS name
-      FROM pg_auth_members am
+      FROM standin_memberships() am
       JOIN pg_roles r ON r.oid = am.member
       JOIN pg_shseclabel l ON l.objoid = r.oid AND l.classoid = 'pg_authid'::regclass AND l.provider = 'pgaadauth'
       CROSS JOIN LATERAL standin_parse_label(l.label) p
@@ -209,7 +250,14 @@ BEGIN
   ELSE
     EXECUTE format('CREATE ROLE %I LOGIN CREATEROLE CREATEDB', principalName);
   END IF;
-  IF NOT pg_has_role(principalName, 'azure_pg_admin', 'MEMBER') THEN
+  IF standin_pg16_roles() THEN
+    -- On 16 and later granting a role needs ADMIN OPTION on it, even with CREATEROLE; Azure's
+    -- administrators can still "grant users into the azure_pg_admin role", so they hold it.
+    IF NOT EXISTS (SELECT FROM pg_auth_members am
+                   WHERE am.roleid = 'azure_pg_admin'::regrole AND am.member = (SELECT oid FROM pg_roles WHERE rolname = principalName) AND am.admin_option) THEN
+      EXECUTE format('GRANT azure_pg_admin TO %I WITH ADMIN OPTION', principalName);
+    END IF;
+  ELSIF NOT pg_has_role(principalName, 'azure_pg_admin', 'MEMBER') THEN
     EXECUTE format('GRANT azure_pg_admin TO %I', principalName);
   END IF;
   EXECUTE format('SECURITY LABEL FOR "pgaadauth" ON ROLE %I IS %L', principalName,

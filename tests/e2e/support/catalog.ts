@@ -140,7 +140,12 @@ export async function privilegesOf(cluster: PgCluster, role: string, databases: 
   return out.sort();
 }
 
-/** The roles `role` acts as: itself and every role it inherits from, not following `exclude` (e.g. azure_pg_admin). */
+/**
+ * The roles `role` acts as: itself and every role it inherits from, not following `exclude` (e.g. azure_pg_admin).
+ * Whether a membership is inherited is the grant's inherit_option from PostgreSQL 16 on (so the ADMIN-only
+ * membership a non-superuser CREATE ROLE gives the creator is not followed), the member's rolinherit before
+ * (15 has no such column, hence the lookup through to_jsonb).
+ */
 export async function actsAs(cluster: PgCluster, role: string, exclude: string[] = []): Promise<string[]> {
   const rows = await su(
     cluster,
@@ -149,7 +154,7 @@ export async function actsAs(cluster: PgCluster, role: string, exclude: string[]
        SELECT oid FROM pg_roles WHERE rolname = $1
        UNION
        SELECT m.roleid FROM pg_auth_members m JOIN c ON m.member = c.oid JOIN pg_roles r ON r.oid = c.oid
-        WHERE r.rolinherit AND pg_get_userbyid(m.roleid) <> ALL ($2::text[])
+        WHERE coalesce((to_jsonb(m) ->> 'inherit_option')::boolean, r.rolinherit) AND pg_get_userbyid(m.roleid) <> ALL ($2::text[])
      )
      SELECT rolname FROM pg_roles WHERE oid IN (SELECT oid FROM c) ORDER BY 1`,
     [role, exclude],
