@@ -232,7 +232,7 @@ class Cluster implements PgCluster {
     if (isRoot) run("chown", ["-R", "postgres:postgres", file]);
   }
 
-  async init(so: string, groupSync: boolean): Promise<void> {
+  async init(so: string, groupSync: boolean, azureAdminExtension = false): Promise<void> {
     const dir = this.socketDir;
     fs.copyFileSync(so, path.join(dir, "pgaadauth_standin.so"));
     fs.copyFileSync(path.join(STANDIN_SRC, "token-checker.sh"), path.join(dir, "token-checker.sh"));
@@ -273,6 +273,8 @@ class Cluster implements PgCluster {
         `ssl_key_file = '${path.join(dir, "server.key")}'`,
         `pgaadauth.tenant_id = '${this.tenantId}'`,
         `pgaadauth.enable_group_sync = ${groupSync ? "on" : "off"}`,
+        // Stand-in only: Azure's documented extension of azure_pg_admin (see pgaadauth_standin.c).
+        `pgaadauth_standin.azure_admin_extension = ${azureAdminExtension ? "on" : "off"}`,
         // A throwaway cluster: durability only costs time.
         "fsync = off",
         "synchronous_commit = off",
@@ -448,7 +450,11 @@ class Cluster implements PgCluster {
   }
 }
 
-export async function startCluster(opts: { groupSync?: boolean } = {}): Promise<PgCluster> {
+/**
+ * `azureAdminExtension`: emulate Microsoft's addition to azure_pg_admin (members manage any
+ * nonrestricted role without ADMIN OPTION); off by default, see pgaadauth_standin.c.
+ */
+export async function startCluster(opts: { groupSync?: boolean; azureAdminExtension?: boolean } = {}): Promise<PgCluster> {
   if (!isRoot) {
     try {
       fs.accessSync(PAM_DIR, fs.constants.W_OK);
@@ -467,7 +473,7 @@ export async function startCluster(opts: { groupSync?: boolean } = {}): Promise<
   const cluster = new Cluster(dir, bin);
   track(cluster);
   try {
-    await cluster.init(so, opts.groupSync ?? false);
+    await cluster.init(so, opts.groupSync ?? false, opts.azureAdminExtension ?? false);
   } catch (e) {
     cluster.stopNow("immediate");
     throw e;
