@@ -38,7 +38,7 @@ RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF current_database() <> 'postgres' THEN
-    RAISE EXCEPTION 'function %s does not exist', signature
+    RAISE EXCEPTION 'function % does not exist', signature
       USING ERRCODE = 'undefined_function',
             HINT = 'No function matches the given name and argument types. You might need to add explicit type casts.',
             DETAIL = 'pgaadauth stand-in: as on Azure, Microsoft Entra principals are created in the postgres database only, not in "' || current_database() || '".';
