@@ -480,6 +480,13 @@ describe('restricted roles ("PostgreSQL 16 changes with role based security")', 
     await expect(admin.query(sql)).rejects.toThrow(RESTRICTED(role));
   });
 
+  test.each(["CREATE ROLE localadmin", "ALTER ROLE app_member RENAME TO azure_superuser"])(
+    "%s fails: Azure reserves the name",
+    async (sql) => {
+      await expect(admin.query(sql)).rejects.toThrow(/permission denied to create restricted role/);
+    },
+  );
+
   test("also when the restricted role is named as CURRENT_USER", async () => {
     await admin.query("SET ROLE azure_pg_admin");
     try {

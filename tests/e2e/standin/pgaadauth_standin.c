@@ -156,7 +156,8 @@ pgaadauth_check_label(const ObjectAddress *object, const char *seclabel)
  *   CREATE ROLE ... IN ROLE / ROLE / ADMIN <restricted>, ALTER ROLE/USER/GROUP <restricted>
  *   (and ALTER GROUP <role> ADD/DROP USER <restricted>), ALTER ROLE <restricted> SET/RESET,
  *   ALTER ROLE <restricted> RENAME, DROP ROLE <restricted>, SECURITY LABEL / COMMENT ON ROLE
- *   <restricted>, DROP OWNED BY / REASSIGN OWNED BY <restricted>.
+ *   <restricted>, DROP OWNED BY / REASSIGN OWNED BY <restricted>; and CREATE ROLE <restricted
+ *   name> / ALTER ROLE ... RENAME TO <restricted name> (see check_new_name).
  * Not refused: object privileges granted to a restricted role (GRANT SELECT ... TO
  * azure_pg_admin), REASSIGN OWNED ... TO azure_pg_admin, SET ROLE azure_pg_admin.
  * Superusers (the harness's azuresu, acting as Azure's control plane) are never restricted.
@@ -206,6 +207,21 @@ check_name(const char *name)
 {
 	if (name != NULL && is_restricted_name(name))
 		refuse_restricted(name);
+}
+
+/*
+ * A new role (CREATE ROLE, ALTER ROLE ... RENAME TO) must not take a restricted name, e.g.
+ * localadmin on a server that has none. Not covered by Microsoft's docs, which give no text
+ * for it; refused as the stricter emulation.
+ */
+static void
+check_new_name(const char *name)
+{
+	if (name != NULL && is_restricted_name(name))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to create restricted role \"%s\"", name),
+				 errdetail("pgaadauth stand-in: Azure reserves this role name for itself.")));
 }
 
 static void
@@ -279,6 +295,7 @@ check_restrictions(Node *parsetree, bool *elevate)
 			{
 				CreateRoleStmt *stmt = (CreateRoleStmt *) parsetree;
 
+				check_new_name(stmt->role);
 				foreach(lc, stmt->options)
 				{
 					DefElem    *opt = lfirst_node(DefElem, lc);
@@ -335,6 +352,7 @@ check_restrictions(Node *parsetree, bool *elevate)
 				if (stmt->renameType == OBJECT_ROLE)
 				{
 					check_name(stmt->subname);
+					check_new_name(stmt->newname);
 					targets = lappend(targets, stmt->subname);
 					*elevate = true;
 				}
