@@ -434,3 +434,277 @@ describe("pgaadauth_list_principals", () => {
     expect(rows).toEqual([{ rolcreaterole: true, rolcreatedb: true, m: true }]);
   });
 });
+
+/*
+ * What Azure refuses an Entra administrator (Microsoft's "Access management" article,
+ * articles/postgresql/security/security-access-control.md in MicrosoftDocs/azure-databases-docs,
+ * unless a test says otherwise). Everything here runs as the Entra administrator, by token.
+ */
+const RESTRICTED = (role: string): RegExp => new RegExp(`permission denied to alter restricted role "${role}"`);
+// PostgreSQL 15: "must be superuser to ..."; 16 and later: "permission denied to alter/create role".
+const NOT_SUPERUSER = /must be superuser|permission denied to (alter|create) role/;
+
+describe('restricted roles ("PostgreSQL 16 changes with role based security")', () => {
+  beforeAll(async () => {
+    await admin.query("CREATE ROLE app_role");
+    await admin.query("CREATE ROLE app_member");
+  });
+
+  test.each([
+    ["GRANT app_role TO azure_pg_admin", "azure_pg_admin"],
+    ["GRANT app_role TO app_member, azure_pg_admin", "azure_pg_admin"],
+    ["GRANT azure_pg_admin TO app_member", "azure_pg_admin"],
+    ["REVOKE app_role FROM azure_pg_admin", "azure_pg_admin"],
+    ["REVOKE azure_pg_admin FROM app_member", "azure_pg_admin"],
+    ["ALTER ROLE azure_pg_admin LOGIN", "azure_pg_admin"],
+    ["ALTER USER azure_pg_admin CONNECTION LIMIT 5", "azure_pg_admin"],
+    ["ALTER ROLE azure_pg_admin SET work_mem = '64MB'", "azure_pg_admin"],
+    ["ALTER ROLE azure_pg_admin RESET ALL", "azure_pg_admin"],
+    ["ALTER ROLE azure_pg_admin RENAME TO pg_admin_renamed", "azure_pg_admin"],
+    ["ALTER GROUP azure_pg_admin ADD USER app_member", "azure_pg_admin"],
+    ["ALTER GROUP app_role ADD USER azure_pg_admin", "azure_pg_admin"],
+    ["CREATE ROLE new_in_admin IN ROLE azure_pg_admin", "azure_pg_admin"],
+    ["CREATE ROLE new_with_admin ROLE azure_pg_admin", "azure_pg_admin"],
+    ["CREATE ROLE new_admin_member ADMIN azure_pg_admin", "azure_pg_admin"],
+    ["DROP ROLE azure_pg_admin", "azure_pg_admin"],
+    [`SECURITY LABEL FOR "pgaadauth" ON ROLE azure_pg_admin IS 'aadauth,oid=${id(650)},type=group'`, "azure_pg_admin"],
+    ["COMMENT ON ROLE azure_pg_admin IS 'mine now'", "azure_pg_admin"],
+    ["DROP OWNED BY azure_pg_admin", "azure_pg_admin"],
+    ["REASSIGN OWNED BY azure_pg_admin TO app_role", "azure_pg_admin"],
+    ["GRANT app_role TO azuresu", "azuresu"],
+    ["GRANT azuresu TO app_member", "azuresu"],
+    ["ALTER ROLE azuresu PASSWORD 'guessed'", "azuresu"],
+    ["ALTER ROLE azuresu SET work_mem = '64MB'", "azuresu"],
+    ["COMMENT ON ROLE azuresu IS 'mine now'", "azuresu"],
+    ["DROP ROLE azuresu", "azuresu"],
+    ["GRANT app_role TO azure_superuser", "azure_superuser"],
+    ["GRANT app_role TO replication", "replication"],
+    ["ALTER ROLE localadmin LOGIN", "localadmin"],
+  ])("%s fails: permission denied to alter restricted role", async (sql, role) => {
+    await expect(admin.query(sql)).rejects.toThrow(RESTRICTED(role));
+  });
+
+  test.each(["CREATE ROLE localadmin", "ALTER ROLE app_member RENAME TO azure_superuser"])(
+    "%s fails: Azure reserves the name",
+    async (sql) => {
+      await expect(admin.query(sql)).rejects.toThrow(/permission denied to create restricted role/);
+    },
+  );
+
+  test("also when the restricted role is named as CURRENT_USER", async () => {
+    await admin.query("SET ROLE azure_pg_admin");
+    try {
+      await expect(admin.query("ALTER ROLE CURRENT_USER CONNECTION LIMIT 5")).rejects.toThrow(RESTRICTED("azure_pg_admin"));
+    } finally {
+      await admin.query("RESET ROLE");
+    }
+  });
+
+  test("nothing was changed: azure_pg_admin has no members but the administrators, no LOGIN, no comment", async () => {
+    const { rows } = await su.query(
+      `SELECT r.rolcanlogin, r.rolconnlimit, r.rolconfig, shobj_description(r.oid, 'pg_authid') AS comment,
+              (SELECT count(*)::int FROM pg_auth_members m WHERE m.member = r.oid) AS member_of,
+              (SELECT array_agg(u.rolname ORDER BY u.rolname) FROM pg_auth_members m JOIN pg_roles u ON u.oid = m.member
+               WHERE m.roleid = r.oid AND u.rolname LIKE 'app%') AS app_members
+       FROM pg_roles r WHERE r.rolname = 'azure_pg_admin'`,
+    );
+    expect(rows).toEqual([{ rolcanlogin: false, rolconnlimit: -1, rolconfig: null, comment: null, member_of: 0, app_members: null }]);
+  });
+
+  test("the harness's superuser (Azure's control plane) is not restricted", async () => {
+    await su.query("COMMENT ON ROLE azure_pg_admin IS 'control plane'");
+    await su.query("COMMENT ON ROLE azure_pg_admin IS NULL");
+  });
+
+  test("an administrator created by pgaadauth_create_principal_with_oid still joins azure_pg_admin", async () => {
+    await admin.query(`SELECT pgaadauth_create_principal_with_oid('second-admin-sp', '${id(651)}', 'service', true, false)`);
+    const { rows } = await su.query("SELECT pg_has_role('second-admin-sp', 'azure_pg_admin', 'MEMBER') AS m");
+    expect(rows).toEqual([{ m: true }]);
+  });
+});
+
+describe('pg_write_all_data ("Improved control for azure_pg_admin")', () => {
+  test("cannot be granted, by GRANT or CREATE ROLE ... IN ROLE", async () => {
+    await admin.query("CREATE ROLE would_write");
+    await expect(admin.query("GRANT pg_write_all_data TO would_write")).rejects.toThrow(
+      /permission denied to grant role "pg_write_all_data"/,
+    );
+    await expect(admin.query("CREATE ROLE writer IN ROLE pg_write_all_data")).rejects.toThrow(
+      /permission denied to grant role "pg_write_all_data"/,
+    );
+    const { rows } = await su.query(
+      "SELECT pg_has_role('would_write', 'pg_write_all_data', 'MEMBER') AS m, (SELECT count(*)::int FROM pg_roles WHERE rolname = 'writer') AS n",
+    );
+    expect(rows).toEqual([{ m: false, n: 0 }]);
+  });
+});
+
+describe("SUPERUSER cannot be assigned", () => {
+  test("not by ALTER ROLE (another role or oneself), not by CREATE ROLE", async () => {
+    await admin.query("CREATE ROLE would_be_super");
+    await expect(admin.query("ALTER ROLE would_be_super SUPERUSER")).rejects.toThrow(NOT_SUPERUSER);
+    await expect(admin.query("ALTER ROLE CURRENT_USER SUPERUSER")).rejects.toThrow(NOT_SUPERUSER);
+    await expect(admin.query("CREATE ROLE born_super SUPERUSER")).rejects.toThrow(NOT_SUPERUSER);
+    const { rows } = await su.query("SELECT rolname FROM pg_roles WHERE rolsuper ORDER BY rolname");
+    expect(rows).toEqual([{ rolname: "azuresu" }]);
+  });
+});
+
+describe("outside the postgres database", () => {
+  let appAdmin: Client;
+
+  beforeAll(async () => {
+    // The Entra administrator has CREATEDB, as on Azure.
+    await admin.query("CREATE DATABASE standin_app");
+    appAdmin = await cluster.connectAs(ADMIN, cluster.token({ oid: ADMIN_OID }), "standin_app");
+  });
+
+  afterAll(async () => {
+    await appAdmin?.end();
+  });
+
+  // Microsoft's "Connect with managed identity" article (security-connect-with-managed-identity.md):
+  // pgaadauth_create_principal "must be run on the Postgres database"; elsewhere "No function matches...".
+  test("pgaadauth_create_principal and _with_oid do not exist", async () => {
+    await cluster.setDirectory([{ oid: id(660), name: "mi-elsewhere", type: "service" }]);
+    await expect(appAdmin.query("SELECT pgaadauth_create_principal('mi-elsewhere', false, false)")).rejects.toMatchObject({
+      code: "42883",
+      message: "function pgaadauth_create_principal(text, boolean, boolean) does not exist",
+      hint: expect.stringMatching(/^No function matches the given name and argument types/),
+    });
+    await expect(
+      appAdmin.query(`SELECT pgaadauth_create_principal_with_oid('mi-elsewhere', '${id(660)}', 'service', false, false)`),
+    ).rejects.toMatchObject({
+      code: "42883",
+      message: "function pgaadauth_create_principal_with_oid(text, text, text, boolean, boolean) does not exist",
+    });
+    expect((await su.query("SELECT 1 FROM pg_roles WHERE rolname = 'mi-elsewhere'")).rowCount).toBe(0);
+  });
+
+  // "Access management" article, "Public schema ownership changes in Azure Database for PostgreSQL".
+  test("the public schema is owned by azure_pg_admin, in postgres and in new databases, not by the database owner", async () => {
+    const owner = "SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = 'public'";
+    expect((await admin.query(owner)).rows).toEqual([{ owner: "azure_pg_admin" }]);
+    expect((await appAdmin.query(owner)).rows).toEqual([{ owner: "azure_pg_admin" }]);
+    const dbOwner = await appAdmin.query("SELECT pg_get_userbyid(datdba) AS o FROM pg_database WHERE datname = current_database()");
+    expect(dbOwner.rows).toEqual([{ o: ADMIN }]);
+  });
+});
+
+describe("declaring an administrator", () => {
+  test("fails for an object id that already has a mapped non-admin role: Updating an existing principal isn't supported", async () => {
+    const USER = "mapped-first@contoso.com";
+    await admin.query("SELECT pgaadauth_create_principal_with_oid($1, $2, 'user', false, false)", [USER, id(670)]);
+    await expect(cluster.declareAdministrator(USER, id(670), "User")).rejects.toThrow(/Updating an existing principal isn't supported/);
+    await expect(cluster.declareAdministrator("Renamed Admin", id(670).toUpperCase(), "User")).rejects.toThrow(
+      /Updating an existing principal isn't supported/,
+    );
+    expect(await labelOf(USER)).toBe(`aadauth,oid=${id(670)},type=user`);
+    const { rows } = await su.query(
+      "SELECT pg_has_role($1, 'azure_pg_admin', 'MEMBER') AS m, (SELECT count(*)::int FROM pg_roles WHERE rolname = 'Renamed Admin') AS n",
+      [USER],
+    );
+    expect(rows).toEqual([{ m: false, n: 0 }]);
+  });
+
+  test("re-declaring an existing administrator still succeeds (an ARM PUT is idempotent)", async () => {
+    await cluster.declareAdministrator(ADMIN, ADMIN_OID, "User");
+    expect(await labelOf(ADMIN)).toBe(`aadauth,oid=${ADMIN_OID},type=user,admin`);
+  });
+});
+
+describe("managing another administrator's roles", () => {
+  test("without the azureAdminExtension mode, PostgreSQL's own rules apply (16+: only with ADMIN OPTION)", async () => {
+    await cluster.declareAdministrator("other-admin@contoso.com", id(680), "User");
+    await admin.query("CREATE ROLE made_by_first_admin");
+    const other = await cluster.connectAs("other-admin@contoso.com", cluster.token({ oid: id(680) }));
+    try {
+      const version = Number((await other.query("SHOW server_version_num")).rows[0].server_version_num);
+      expect((await other.query("SELECT current_setting('pgaadauth_standin.azure_admin_extension') AS v")).rows).toEqual([{ v: "off" }]);
+      if (version >= 160000) {
+        await expect(other.query("DROP ROLE made_by_first_admin")).rejects.toThrow(/permission denied to drop role/);
+      } else {
+        // PostgreSQL 15: CREATEROLE manages every non-superuser role.
+        await other.query("DROP ROLE made_by_first_admin");
+      }
+    } finally {
+      await other.end();
+    }
+  });
+});
+
+/*
+ * Microsoft's "Access management" article, "Improved control for azure_pg_admin": members of
+ * azure_pg_admin "can manage roles and access objects owned by any nonrestricted role, even if
+ * those roles are also members of azure_pg_admin". Off by default; what is emulated is in
+ * pgaadauth_standin.c.
+ */
+describe("azureAdminExtension mode", () => {
+  let ext: PgCluster;
+  let first: Client;
+  let second: Client;
+
+  beforeAll(async () => {
+    ext = await startCluster({ azureAdminExtension: true });
+    await ext.declareAdministrator("first-admin@contoso.com", id(800), "User");
+    await ext.declareAdministrator("second-admin@contoso.com", id(801), "User");
+    first = await ext.connectAs("first-admin@contoso.com", ext.token({ oid: id(800) }));
+    second = await ext.connectAs("second-admin@contoso.com", ext.token({ oid: id(801) }));
+    // Roles the first administrator created: ADMIN OPTION is the first's only (PostgreSQL 16+).
+    await first.query(`SELECT pgaadauth_create_principal_with_oid('peer-admin', '${id(802)}', 'user', true, false)`);
+    await first.query("CREATE ROLE first_group");
+    await first.query("CREATE ROLE first_role LOGIN");
+  });
+
+  afterAll(async () => {
+    await ext?.stop();
+  });
+
+  test("a member of azure_pg_admin manages roles another administrator created, even members of azure_pg_admin", async () => {
+    expect((await second.query("SELECT current_setting('pgaadauth_standin.azure_admin_extension') AS v")).rows).toEqual([{ v: "on" }]);
+    await second.query(`ALTER ROLE "peer-admin" CONNECTION LIMIT 3`);
+    await second.query(`COMMENT ON ROLE "peer-admin" IS 'managed by the second administrator'`);
+    await second.query(`GRANT first_group TO "peer-admin"`);
+    await second.query(`SECURITY LABEL FOR "pgaadauth" ON ROLE first_role IS 'aadauth,oid=${id(803)},type=service'`);
+    await second.query("ALTER ROLE first_role RENAME TO first_role_renamed");
+    const esu = await ext.superuser();
+    const { rows } = await esu.query(
+      `SELECT rolconnlimit, shobj_description(oid, 'pg_authid') AS comment, pg_has_role(oid, 'first_group', 'MEMBER') AS in_group
+       FROM pg_roles WHERE rolname = 'peer-admin'`,
+    );
+    expect(rows).toEqual([{ rolconnlimit: 3, comment: "managed by the second administrator", in_group: true }]);
+    const label = await esu.query("SELECT label FROM pg_seclabels WHERE objtype = 'role' AND objname = 'first_role_renamed'");
+    expect(label.rows).toEqual([{ label: `aadauth,oid=${id(803)},type=service` }]);
+
+    await second.query(`REVOKE first_group FROM "peer-admin"`);
+    await second.query("DROP ROLE first_role_renamed");
+    const after = await esu.query(
+      "SELECT pg_has_role('peer-admin', 'first_group', 'MEMBER') AS in_group, (SELECT count(*)::int FROM pg_roles WHERE rolname = 'first_role_renamed') AS n",
+    );
+    expect(after.rows).toEqual([{ in_group: false, n: 0 }]);
+  });
+
+  test("restricted roles, SUPERUSER, pg_write_all_data and the Entra-administrator check stay as without it", async () => {
+    await expect(second.query(`GRANT first_group TO azure_pg_admin`)).rejects.toThrow(RESTRICTED("azure_pg_admin"));
+    await expect(second.query(`ALTER ROLE azuresu NOLOGIN`)).rejects.toThrow(RESTRICTED("azuresu"));
+    await expect(second.query(`ALTER ROLE "peer-admin" SUPERUSER`)).rejects.toThrow(NOT_SUPERUSER);
+    await expect(second.query("GRANT pg_write_all_data TO first_group")).rejects.toThrow(
+      /permission denied to grant role "pg_write_all_data"/,
+    );
+    // A password administrator is in azure_pg_admin but is no Entra administrator.
+    const esu = await ext.superuser();
+    await esu.query("CREATE ROLE password_admin CREATEROLE IN ROLE azure_pg_admin");
+    await esu.query("SET ROLE password_admin");
+    try {
+      await expect(esu.query(`SECURITY LABEL FOR "pgaadauth" ON ROLE first_group IS 'aadauth,oid=${id(804)},type=group'`)).rejects.toThrow(
+        /permission denied to manage Microsoft Entra roles/,
+      );
+      // ...but manages the nonrestricted role all the same.
+      await esu.query("COMMENT ON ROLE first_group IS 'by the password administrator'");
+    } finally {
+      await esu.query("RESET ROLE");
+    }
+    const { rows } = await esu.query("SELECT rolsuper FROM pg_roles WHERE rolname = 'peer-admin'");
+    expect(rows).toEqual([{ rolsuper: false }]);
+  });
+});

@@ -388,7 +388,7 @@ class Cluster implements PgCluster {
     if (isRoot) run("chown", ["-R", this.rt.owner, file]);
   }
 
-  async init(so: string, groupSync: boolean): Promise<void> {
+  async init(so: string, groupSync: boolean, azureAdminExtension = false): Promise<void> {
     const dir = this.socketDir;
     // Paths written into the server's config, as the server sees them.
     const sdir = this.srv(dir);
@@ -431,6 +431,8 @@ class Cluster implements PgCluster {
         `ssl_key_file = '${path.join(sdir, "server.key")}'`,
         `pgaadauth.tenant_id = '${this.tenantId}'`,
         `pgaadauth.enable_group_sync = ${groupSync ? "on" : "off"}`,
+        // Stand-in only: Azure's documented extension of azure_pg_admin (see pgaadauth_standin.c).
+        `pgaadauth_standin.azure_admin_extension = ${azureAdminExtension ? "on" : "off"}`,
         // A throwaway cluster: durability only costs time.
         "fsync = off",
         "synchronous_commit = off",
@@ -618,7 +620,11 @@ class Cluster implements PgCluster {
   }
 }
 
-export async function startCluster(opts: { groupSync?: boolean } = {}): Promise<PgCluster> {
+/**
+ * `azureAdminExtension`: emulate Microsoft's addition to azure_pg_admin (members manage any
+ * nonrestricted role without ADMIN OPTION); off by default, see pgaadauth_standin.c.
+ */
+export async function startCluster(opts: { groupSync?: boolean; azureAdminExtension?: boolean } = {}): Promise<PgCluster> {
   if (!isRoot) {
     try {
       fs.accessSync(PAM_DIR, fs.constants.W_OK);
@@ -639,7 +645,7 @@ export async function startCluster(opts: { groupSync?: boolean } = {}): Promise<
   const cluster = new Cluster(dir, rt);
   track(cluster);
   try {
-    await cluster.init(so, opts.groupSync ?? false);
+    await cluster.init(so, opts.groupSync ?? false, opts.azureAdminExtension ?? false);
   } catch (e) {
     cluster.stopNow("immediate");
     throw e;

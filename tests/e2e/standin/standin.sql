@@ -55,6 +55,33 @@ AS $$
   SELECT EXISTS (SELECT FROM up JOIN pg_roles r ON r.oid = up.id WHERE r.rolname = groupRole)
 $$;
 
+-- Microsoft's "Access management" article (articles/postgresql/security/security-access-control.md
+-- in MicrosoftDocs/azure-databases-docs), section "Public schema ownership changes in Azure
+-- Database for PostgreSQL": PostgreSQL 15 made pg_database_owner own the public schema, but "in
+-- Azure Database for PostgreSQL, this change doesn't apply. The public schema is owned by the
+-- azure_pg_admin role across all supported PostgreSQL versions." Run in template1 and postgres,
+-- so databases created later inherit it.
+ALTER SCHEMA public OWNER TO azure_pg_admin;
+
+-- pgaadauth_create_principal* exist only in the postgres database on Azure: Microsoft's "Connect
+-- with managed identity" article (articles/postgresql/security/security-connect-with-managed-identity.md):
+-- "pgaadauth_create_principal must be run on the Postgres database", and "If you see an error
+-- like "No function matches...", make sure you're connecting to the postgres database". The
+-- stand-in installs the functions everywhere (template1) and raises PostgreSQL's own
+-- function-does-not-exist error, which is what Azure's users see, outside postgres.
+CREATE OR REPLACE FUNCTION pg_catalog.standin_require_postgres_database(signature text)
+RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF current_database() <> 'postgres' THEN
+    RAISE EXCEPTION 'function % does not exist', signature
+      USING ERRCODE = 'undefined_function',
+            HINT = 'No function matches the given name and argument types. You might need to add explicit type casts.',
+            DETAIL = 'pgaadauth stand-in: as on Azure, Microsoft Entra principals are created in the postgres database only, not in "' || current_database() || '".';
+  END IF;
+END
+$$;
+
 -- [{ "oid": "<uuid>", "name": "...", "type": "user|group|service", "memberOf": ["<group oid>"] }]
 -- SECURITY DEFINER because pg_read_file is superuser-only and Entra administrators are not.
 CREATE OR REPLACE FUNCTION pg_catalog.standin_directory()
@@ -75,6 +102,29 @@ AS $$
   SELECT regexp_match(label, '^aadauth,oid=([0-9A-Fa-f-]{36}),type=(user|group|service)(,admin)?$')
 $$;
 
+-- Makes a role Entra-labelled as admin a member of azure_pg_admin, with the superuser's rights
+-- (SECURITY DEFINER): the label, which only an Entra administrator can set, is the permission.
+CREATE OR REPLACE FUNCTION pg_catalog.standin_add_to_admin_group(roleName text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (
+    SELECT FROM pg_shseclabel l JOIN pg_roles r ON r.oid = l.objoid
+    WHERE r.rolname = roleName AND l.classoid = 'pg_authid'::regclass
+      AND l.provider = 'pgaadauth' AND (standin_parse_label(l.label))[3] IS NOT NULL)
+  THEN
+    RAISE EXCEPTION 'role "%" is not labelled as a Microsoft Entra administrator', roleName
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT pg_has_role(roleName, 'azure_pg_admin', 'MEMBER') THEN
+    EXECUTE format('GRANT azure_pg_admin TO %I', roleName);
+  END IF;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pg_catalog.standin_add_to_admin_group(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_catalog.standin_add_to_admin_group(text) TO azure_pg_admin;
+
 CREATE OR REPLACE FUNCTION pg_catalog.pgaadauth_create_principal_with_oid(
   roleName text, objectId text, objectType text, isAdmin boolean, isMfa boolean)
 RETURNS text
@@ -83,6 +133,7 @@ RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  PERFORM standin_require_postgres_database('pgaadauth_create_principal_with_oid(text, text, text, boolean, boolean)');
   IF objectType IS NULL OR objectType NOT IN ('user', 'group', 'service') THEN
     RAISE EXCEPTION 'objectType must be user, group or service, not %', coalesce(quote_literal(objectType), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
@@ -93,18 +144,18 @@ BEGIN
     RAISE EXCEPTION 'isMfa => true is not emulated by the pgaadauth stand-in'
       USING ERRCODE = 'feature_not_supported';
   END IF;
-  IF isAdmin AND standin_pg16_roles() THEN
-    -- What ARM's administrators get on 16 and later (see standin_declare_administrator); the
-    -- caller, an Entra administrator, holds ADMIN OPTION on azure_pg_admin to pass it on.
+  IF isAdmin THEN
     EXECUTE format('CREATE ROLE %I LOGIN CREATEROLE CREATEDB', roleName);
-    EXECUTE format('GRANT azure_pg_admin TO %I WITH ADMIN OPTION', roleName);
-  ELSIF isAdmin THEN
-    EXECUTE format('CREATE ROLE %I LOGIN CREATEROLE CREATEDB IN ROLE azure_pg_admin', roleName);
   ELSE
     EXECUTE format('CREATE ROLE %I LOGIN', roleName);
   END IF;
   EXECUTE format('SECURITY LABEL FOR "pgaadauth" ON ROLE %I IS %L', roleName,
     format('aadauth,oid=%s,type=%s', objectId, objectType) || CASE WHEN isAdmin THEN ',admin' ELSE '' END);
+  IF isAdmin THEN
+    -- Granting azure_pg_admin is refused to non-superusers (restricted role, see
+    -- pgaadauth_standin.c); Azure's own function does it with its own rights, so does this.
+    PERFORM standin_add_to_admin_group(roleName);
+  END IF;
   RETURN 'Created role for ' || roleName;
 END
 $$;
@@ -119,6 +170,7 @@ DECLARE
   found text[];
   n int;
 BEGIN
+  PERFORM standin_require_postgres_database('pgaadauth_create_principal(text, boolean, boolean)');
   SELECT count(*), min(ARRAY[d.oid, d.type]) INTO n, found
   FROM standin_directory() d WHERE d.name = roleName;
   IF n = 0 THEN
@@ -245,19 +297,27 @@ BEGIN
     RAISE EXCEPTION 'principalType must be User, Group or ServicePrincipal, not %', coalesce(quote_literal(principalType), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- ARM refuses to make an administrator of a principal that already has a (non-admin) role
+  -- mapped to it: "Updating an existing principal isn't supported" (not in Microsoft's articles;
+  -- the error text as reported in a public Azure/ARO-HCP change, 2026). Principals are matched by
+  -- object id, as Azure matches tokens to roles.
+  IF EXISTS (
+    SELECT FROM pg_shseclabel l CROSS JOIN LATERAL standin_parse_label(l.label) p
+    WHERE l.classoid = 'pg_authid'::regclass AND l.provider = 'pgaadauth'
+      AND lower(p[1]) = lower(objectId) AND p[3] IS NULL)
+  THEN
+    RAISE EXCEPTION 'Updating an existing principal isn''t supported'
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = format('Object id %s is already mapped to a non-admin role.', objectId);
+  END IF;
   IF EXISTS (SELECT FROM pg_roles WHERE rolname = principalName) THEN
     EXECUTE format('ALTER ROLE %I LOGIN CREATEROLE CREATEDB', principalName);
   ELSE
     EXECUTE format('CREATE ROLE %I LOGIN CREATEROLE CREATEDB', principalName);
   END IF;
-  IF standin_pg16_roles() THEN
-    -- On 16 and later granting a role needs ADMIN OPTION on it, even with CREATEROLE; Azure's
-    -- administrators can still "grant users into the azure_pg_admin role", so they hold it.
-    IF NOT EXISTS (SELECT FROM pg_auth_members am
-                   WHERE am.roleid = 'azure_pg_admin'::regrole AND am.member = (SELECT oid FROM pg_roles WHERE rolname = principalName) AND am.admin_option) THEN
-      EXECUTE format('GRANT azure_pg_admin TO %I WITH ADMIN OPTION', principalName);
-    END IF;
-  ELSIF NOT pg_has_role(principalName, 'azure_pg_admin', 'MEMBER') THEN
+  -- A plain membership, no ADMIN OPTION: Azure refuses its administrators any change to the restricted
+  -- azure_pg_admin (see the C module), so none of them could pass it on anyway.
+  IF NOT pg_has_role(principalName, 'azure_pg_admin', 'MEMBER') THEN
     EXECUTE format('GRANT azure_pg_admin TO %I', principalName);
   END IF;
   EXECUTE format('SECURITY LABEL FOR "pgaadauth" ON ROLE %I IS %L', principalName,
