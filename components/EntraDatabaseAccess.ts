@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
-import { ExplicitPrivileges, AccessPlan, Preset, pgaadauthLabel, planAccess } from "./accessPlan";
+import { ExplicitPrivileges, AccessPlan, PlannedMembership, Preset, pgaadauthLabel, planAccess } from "./accessPlan";
 import { InputError } from "./errors";
 import { PrincipalType } from "./principals";
 
@@ -118,29 +118,44 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
     super(ENTRA_DATABASE_ACCESS_TYPE, name, {}, opts);
     this.plan = plan;
     const base = { parent: this, provider: args.provider };
+
+    // Memberships are GrantRole resources, never a Role's `roles` list: that list is authoritative, and
+    // an update would revoke every membership the GrantRoles made (and those Azure's group sync adds).
+    const manager = new postgresql.Role(`${name}-manager`, { name: plan.manager, login: false }, { ...base, ignoreChanges: ["roles"] });
+    // GrantRole is replaced when its admin option drifts; created first (the engine's default), the
+    // new GRANT and then the old one's REVOKE hit the same pair and leave no membership at all.
+    const grantRole = (m: PlannedMembership, deps: (pulumi.Resource | undefined)[]) =>
+      new postgresql.GrantRole(
+        `${name}-member-${m.key}`,
+        { role: m.role, grantRole: m.grantRole, withAdminOption: m.withAdminOption },
+        {
+          ...base,
+          dependsOn: deps.filter((d): d is pulumi.Resource => d !== undefined),
+          deleteBeforeReplace: true,
+          ...(m.ignoreAdminOption ? { ignoreChanges: ["withAdminOption"] } : {}),
+        },
+      );
+    // The administrators' way to everything else: whoever runs `pulumi up` or `destroy` keeps it until
+    // the end, because everything else waits for (and so is deleted before) these memberships.
+    const administrators = plan.memberships.filter((m) => m.grantRole === plan.manager).map((m) => grantRole(m, [manager]));
     const on = (...deps: (pulumi.Resource | undefined)[]) => ({
       ...base,
-      dependsOn: deps.filter((d): d is pulumi.Resource => d !== undefined),
+      dependsOn: [manager, ...administrators, ...deps.filter((d): d is pulumi.Resource => d !== undefined)],
     });
+    const ours = { ...on(), ignoreChanges: ["roles"] };
 
-    // Its memberships are GrantRole resources; a Role's `roles` list would revoke them all on update.
-    const manager = new postgresql.Role(`${name}-manager`, { name: plan.manager, login: false }, { ...base, ignoreChanges: ["roles"] });
     const roles = new Map<string, pulumi.Resource>([[plan.manager, manager]]);
-    const databases = new Map<string, postgresql.Database>();
-    const schemas = new Map<string, postgresql.Schema>();
+    const ownerRoles = new Map<string, postgresql.Role>();
     for (const db of plan.databases) {
-      const owner = new postgresql.Role(`${name}-owner-${db.key}`, { name: db.owner, login: false }, base);
-      roles.set(db.owner, owner);
-      databases.set(db.name, new postgresql.Database(`${name}-db-${db.key}`, { name: db.name, owner: db.owner }, on(owner)));
+      ownerRoles.set(db.name, new postgresql.Role(`${name}-owner-${db.key}`, { name: db.owner, login: false }, ours));
+      roles.set(db.owner, ownerRoles.get(db.name)!);
     }
     // Shared NOLOGIN roles holding each preset's privileges; principals become their members.
     for (const r of plan.accessRoles) {
-      roles.set(r.name, new postgresql.Role(`${name}-access-${r.key}`, { name: r.name, login: false }, base));
+      roles.set(r.name, new postgresql.Role(`${name}-access-${r.key}`, { name: r.name, login: false }, ours));
     }
     for (const p of plan.principals.filter((x) => !x.administrator)) {
-      // Memberships are GrantRole resources; `roles` is ignored so the Role never revokes them, nor
-      // the group memberships Azure's group sync adds to an individually mapped principal.
-      const role = new postgresql.Role(`${name}-role-${p.key}`, { name: p.name, login: true }, { ...base, ignoreChanges: ["roles"] });
+      const role = new postgresql.Role(`${name}-role-${p.key}`, { name: p.name, login: true }, ours);
       const label = new postgresql.SecurityLabel(
         `${name}-label-${p.key}`,
         {
@@ -157,29 +172,25 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
       roles.set(p.name, label);
     }
 
-    // GrantRole is replaced when its admin option drifts; created first (the engine's default), the
-    // new GRANT and then the old one's REVOKE hit the same pair and leave no membership at all.
     const memberships = new Map<string, postgresql.GrantRole>();
-    for (const m of plan.memberships) {
-      memberships.set(
-        `${m.role}\u0000${m.grantRole}`,
-        new postgresql.GrantRole(
-          `${name}-member-${m.key}`,
-          { role: m.role, grantRole: m.grantRole, withAdminOption: m.withAdminOption },
-          {
-            ...on(roles.get(m.grantRole), roles.get(m.role), manager),
-            deleteBeforeReplace: true,
-            ...(m.ignoreAdminOption ? { ignoreChanges: ["withAdminOption"] } : {}),
-          },
-        ),
-      );
+    for (const m of plan.memberships.filter((x) => x.grantRole !== plan.manager)) {
+      memberships.set(`${m.role}\u0000${m.grantRole}`, grantRole(m, on(roles.get(m.grantRole), roles.get(m.role)).dependsOn));
     }
-    // The deployer reaches a database through the manager role's membership in its owner role (PUBLIC
-    // loses CONNECT): nothing runs inside a database before both memberships exist.
-    const viaManager = memberships.get(`${plan.deployer}\u0000${plan.manager}`);
-    const ready = new Map(
-      plan.databases.map((db) => [db.name, [databases.get(db.name), viaManager, memberships.get(`${plan.manager}\u0000${db.owner}`)]]),
-    );
+    // Administrators reach a database through the manager role's membership in its owner role (PUBLIC
+    // loses CONNECT): nothing runs inside a database before it exists.
+    const databases = new Map<string, postgresql.Database>();
+    const schemas = new Map<string, postgresql.Schema>();
+    const ready = new Map<string, pulumi.Resource[]>();
+    for (const db of plan.databases) {
+      const viaManager = memberships.get(`${plan.manager}\u0000${db.owner}`)!;
+      const database = new postgresql.Database(
+        `${name}-db-${db.key}`,
+        { name: db.name, owner: db.owner },
+        on(ownerRoles.get(db.name), viaManager),
+      );
+      databases.set(db.name, database);
+      ready.set(db.name, [database, viaManager]);
+    }
 
     for (const db of plan.databases) {
       for (const schema of db.schemas.filter((s) => s !== "public")) {

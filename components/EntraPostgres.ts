@@ -1,3 +1,4 @@
+import { authorization } from "@pulumi/azure-native";
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import { AccessEntryArgs, AccessInput, DatabaseArgs, EntraDatabaseAccess } from "./EntraDatabaseAccess";
@@ -24,7 +25,7 @@ export interface ExistingServerArgs {
   fqdn: pulumi.Input<string>;
   /** Port. Default 5432; 6432 is Azure's built-in PgBouncer. */
   port?: number;
-  /** Entra tenant of the server. Default: the provider's ambient Azure identity's tenant. */
+  /** Entra tenant of the server. Default: the tenant of the identity running `pulumi up` (its client configuration). */
   tenantId?: pulumi.Input<string>;
   /** Whether `pgaadauth.enable_group_sync` is on there. Default false. */
   groupSync?: boolean;
@@ -103,7 +104,9 @@ export class EntraPostgres extends pulumi.ComponentResource {
     } else {
       const existing = args.existingServer!;
       fqdn = pulumi.output(existing.fqdn);
-      tenantId = existing.tenantId;
+      // The upstream provider refuses azureIdentityAuth without a tenant ("azure_tenant_id must be
+      // provided also"); the deploying identity's own tenant is the server's unless told otherwise.
+      tenantId = existing.tenantId ?? authorization.getClientConfigOutput({ parent: this }).tenantId;
       ready = existing.dependsOn ?? [];
     }
 

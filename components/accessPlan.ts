@@ -623,6 +623,23 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
     }
   }
 
+  // A second way in for the deployer besides the manager role's membership in the owner role: with
+  // PUBLIC's CONNECT revoked, losing that one membership would make every refresh read in the database
+  // fail before anything could repair it. Merged into the deployer's own database grant if it has one
+  // (two Grants on one role and database would revoke each other's privileges).
+  for (const db of databases) {
+    const own = grants.find((g) => g.role === deployer && g.database === db.name && g.objectType === "database");
+    if (own) own.privileges = normalise([...own.privileges, "CONNECT"]);
+    else
+      grants.push({
+        key: `${db.key}-${nameKey(deployer)}-database`,
+        role: deployer,
+        database: db.name,
+        objectType: "database",
+        privileges: ["CONNECT"],
+      });
+  }
+
   return {
     databases,
     principals,

@@ -92,6 +92,10 @@ describe("EntraPostgres", () => {
     const { cloud, component } = await build(a);
     expect(cloud.resources.filter((r) => r.type.startsWith("azure-native:"))).toEqual([]);
     expect(provider(cloud).inputs.host).toBe("pg-shared.postgres.database.azure.com");
+    // The upstream provider refuses azureIdentityAuth without a tenant: it comes from the client config.
+    expect(provider(cloud).inputs).toEqual(expect.objectContaining({ azureIdentityAuth: "true", azureTenantId: FAKE_TENANT }));
+    const own = await build({ ...a, existingServer: { ...a.existingServer, tenantId: "11111111-0000-4000-8000-000000000001" } });
+    expect(provider(own.cloud).inputs.azureTenantId).toBe("11111111-0000-4000-8000-000000000001");
     const readers = (await valueOf(component.loginGuide)).find((e) => e.principal === "Data Readers")!;
     expect(readers.notes.join()).toMatch(/Group sync is ON/);
   });

@@ -238,6 +238,8 @@ describe("convergence", () => {
       repair: (d) => ({
         [resource(d, T.database, { name: DB }).name]: "updated",
         [resource(d, T.schema, { name: "audit" }).name]: "updated",
+        // As the database's owner the deployer held every privilege on it; back to CONNECT only.
+        [resource(d, T.grant, { objectType: "database", role: DEPLOYER.name }).name]: "updated",
       }),
     },
   ];
@@ -293,14 +295,23 @@ const LEDGER_V2: PlanInput = {
   ],
 };
 
+/** LEDGER_V2 without the auditor. */
+const LEDGER_V3: PlanInput = { ...LEDGER, access: LEDGER_V2.access!.filter((e) => e.principal.name !== AUDITOR.name) };
+/** A program run by the second administrator after it took over. */
+const HANDED_OVER = (p: PlanInput): PlanInput => ({ ...p, administrators: [OTHER_ADMIN.name, ADMIN2.name], roleCreator: DEPLOYER.name });
+
 describe("a second administrator", () => {
-  const P2 = LEDGER_V2;
+  // Declared after the first deployment, as when a team hands the stack to a new pipeline identity: the
+  // first deployer adds it to the program's administrators (it joins the manager role), then the new
+  // one runs `pulumi up` with the changed program, naming the first as the roles' creator.
+  const ADMINS_2 = [OTHER_ADMIN.name, ADMIN2.name];
+  const P2: PlanInput = { ...LEDGER_V2, administrators: ADMINS_2, roleCreator: DEPLOYER.name };
   let byAdmin2: Deployment;
   let report: ApplyReport;
 
   beforeAll(async () => {
-    // Declared after the first deployment, as when a team hands the stack to a new pipeline identity.
     await declareAdministrators(cluster, [ADMIN2]);
+    await stack.up(await planDeployment({ ...LEDGER, administrators: ADMINS_2 }, DEPLOYER.name), DEPLOYER);
     byAdmin2 = await planDeployment(P2, ADMIN2.name);
     // A `pulumi up` from the first program to this one: also deletes what the first had and this has
     // not, such as the analysts' membership in the read role they moved away from.
@@ -314,7 +325,7 @@ describe("a second administrator", () => {
     expect(report.statements.flatMap((s) => s.notices).filter((n) => /privileges/.test(n))).toEqual([]);
   });
 
-  test("the changes take effect", async () => {
+  test("the changes take effect, and no membership the first administrator granted survives a move", async () => {
     expect((await accessOf(cluster, AUDITOR.name, [DB])).lines).toEqual(
       expectedAccess(
         "read",
@@ -323,7 +334,10 @@ describe("a second administrator", () => {
         OBJECTS.filter((o) => o.schema === "audit"),
       ),
     );
+    // On PostgreSQL 16+ the second administrator's REVOKE of the analysts' old membership (granted by the
+    // first) only warns; the old access role is dropped instead, and the membership with it.
     expect((await accessOf(cluster, ANALYSTS.name, [DB])).lines).toEqual(expectedAccess("readWrite", DB, OWNER, OBJECTS));
+    expect(await su(cluster, "postgres", "SELECT rolname FROM pg_roles WHERE rolname IN ('ledger_read', 'ledger_readwrite')")).toEqual([]);
     // Existing tables are covered, not only future ones.
     await asRole(cluster, AUDITOR.name, tokenOf(AUDITOR), DB, async (c) => {
       expect(await attempt(c, "SELECT what FROM audit.entries")).toBe("ok");
@@ -334,12 +348,30 @@ describe("a second administrator", () => {
     });
   });
 
-  test("both administrators then see a converged stack, and the second keeps only its own memberships", async () => {
+  test("its next up changes nothing, and Azure's role for it only gained the manager role", async () => {
     expect(changes(await stack.up(byAdmin2, ADMIN2, { refresh: true }))).toEqual({});
-    const byAdmin1 = await planDeployment(P2, DEPLOYER.name);
-    expect(changes(await stack.up(byAdmin1, DEPLOYER, { refresh: true }))).toEqual({});
-    expect(await privilegesOf(cluster, ADMIN2.name, [])).toEqual(["member of azure_pg_admin"]);
+    // (And, as the deployer now, the CONNECT the component gives its deployer.)
+    expect(await privilegesOf(cluster, ADMIN2.name, [])).toEqual([
+      `database ${DB}: CONNECT`,
+      "member of azure_pg_admin",
+      `member of ${MANAGER} WITH ADMIN OPTION`,
+    ]);
     expect(await labelOf(cluster, ADMIN2.name)).toBe(`aadauth,oid=${ADMIN2.oid},type=user,admin`);
+  });
+
+  test("it repairs drift in what the first administrator made: label, attributes, a lost membership", async () => {
+    const reader = plannedMembership(byAdmin2, READER.name);
+    await su(cluster, "postgres", `SECURITY LABEL FOR pgaadauth ON ROLE ${q(READER.name)} IS 'aadauth,oid=${oid(0x666)},type=user'`);
+    await su(cluster, "postgres", `ALTER ROLE ${q(WRITER.name)} NOLOGIN`);
+    await su(cluster, "postgres", `REVOKE ${q(reader.grantRole)} FROM ${q(READER.name)} GRANTED BY ${q(ADMIN2.name)}`);
+    const r = await stack.up(byAdmin2, ADMIN2, { refresh: true });
+    expect(changes(r)).toEqual({
+      [resource(byAdmin2, T.label, { objectName: READER.name }).name]: "updated",
+      [resource(byAdmin2, T.role, { name: WRITER.name }).name]: "updated",
+      [reader.resource.name]: "created",
+    });
+    expect(changes(await stack.up(byAdmin2, ADMIN2, { refresh: true }))).toEqual({});
+    expect((await accessOf(cluster, READER.name, [DB])).lines).toEqual(expectedAccess("read", DB, OWNER, OBJECTS));
   });
 });
 
@@ -380,8 +412,11 @@ describe("declared dependencies", () => {
     expect((await accessOf(cluster, "o-owner", ["ordered"])).lines).toEqual(
       expectedAccess("owner", "ordered", "ordered_owner", [{ schema: "s2", tables: [], sequences: [], functions: [] }]),
     );
-    expect((await accessOf(cluster, DEPLOYER.name, ["ordered"], ["azure_pg_admin", "ordered_manager"])).lines).toEqual(
-      expectedAccess("read", "ordered", "ordered_owner", none),
+    // Besides what the manager roles give every administrator: its read preset, and the CONNECT each
+    // component grants its deployer as a second way into each database (not ledger's: handed over above).
+    const managers = ["ledger_manager", "owned_manager", "ordered_manager"];
+    expect((await accessOf(cluster, DEPLOYER.name, ["ordered"], ["azure_pg_admin", ...managers])).lines).toEqual(
+      [...expectedAccess("read", "ordered", "ordered_owner", none), "database ordered: CONNECT", "database owned: CONNECT"].sort(),
     );
     expect(changes(await ordered.up(d, DEPLOYER, { refresh: true }))).toEqual({});
   });
@@ -389,11 +424,8 @@ describe("declared dependencies", () => {
 
 describe("removing a principal from the plan", () => {
   test("drops its role and label, and a shared role nobody needs any more, and changes nothing else", async () => {
-    const P2 = await planDeployment(LEDGER_V2, ADMIN2.name);
-    const P3 = await planDeployment(
-      { ...LEDGER, access: [entry(READER, "read"), entry(WRITER, "readWrite"), entry(ANALYSTS, "readWrite"), entry(API, "readWrite")] },
-      ADMIN2.name,
-    );
+    const P2 = await planDeployment(HANDED_OVER(LEDGER_V2), ADMIN2.name);
+    const P3 = await planDeployment(HANDED_OVER(LEDGER_V3), ADMIN2.name);
     const gone = P2.resources.filter((r) => !P3.resources.some((x) => x.name === r.name));
     const goneRoles = gone.filter((r) => r.type === T.role).map((r) => String(r.inputs.name));
     expect(goneRoles).toContain(AUDITOR.name);
@@ -412,6 +444,29 @@ describe("removing a principal from the plan", () => {
     ).toEqual({ added: [], removed: [] });
     expect(await su(cluster, "postgres", "SELECT rolname FROM pg_roles WHERE rolname = ANY ($1)", [goneRoles])).toEqual([]);
     expect(changes(await stack.up(P3, ADMIN2, { refresh: true }))).toEqual({});
+  });
+});
+
+describe("handing the stack back", () => {
+  test("the first administrator's up makes its own access roles again, once; the catalogue is as planned", async () => {
+    const back = await planDeployment({ ...LEDGER_V3, administrators: [OTHER_ADMIN.name, ADMIN2.name] }, DEPLOYER.name);
+    const r = await stack.up(back, DEPLOYER, { refresh: true });
+    expect(Object.keys(changes(r)).length).toBeGreaterThan(0);
+    expect(changes(await stack.up(back, DEPLOYER, { refresh: true }))).toEqual({});
+    expect(await su(cluster, "postgres", "SELECT rolname FROM pg_roles WHERE rolname LIKE 'ledger%_by_%'")).toEqual([]);
+    expect((await accessOf(cluster, ANALYSTS.name, [DB])).lines).toEqual(expectedAccess("readWrite", DB, OWNER, OBJECTS));
+    expect((await accessOf(cluster, READER.name, [DB])).lines).toEqual(expectedAccess("read", DB, OWNER, OBJECTS));
+  });
+
+  test("the second administrator destroys it (with --run-program): nothing of ours is left", async () => {
+    const roles = stack.state.resources.filter((r) => r.type === T.role).map((r) => String(r.inputs.name));
+    await releaseDatabase(cluster, DB);
+    await stack.destroy({ runProgram: ADMIN2 });
+    expect(await su(cluster, "postgres", "SELECT rolname FROM pg_roles WHERE rolname = ANY ($1)", [roles])).toEqual([]);
+    expect(await one(cluster, "postgres", `SELECT count(*)::int FROM pg_database WHERE datname = '${DB}'`)).toBe(0);
+    for (const admin of [DEPLOYER, OTHER_ADMIN, ADMIN2]) {
+      expect(await privilegesOf(cluster, admin.name, [])).toEqual(["member of azure_pg_admin"]);
+    }
   });
 });
 
@@ -456,7 +511,12 @@ describe("destroy", () => {
     // Administrators' roles are never altered, dropped or relabelled; memberships are only ours or transient.
     const touching = writesOf(report).filter((w) => ADMINS().some((a) => w.includes(`"${a}"`)));
     // (The provider's Role delete also hands what a dropped role owned in its database to the deployer.)
-    for (const w of touching) expect(w).toMatch(/: ((GRANT|REVOKE) "[^"]+" (TO|FROM)|REASSIGN OWNED BY "[^"]+" TO) "[^"]+"$/);
+    // (And the deployer's own CONNECT on the database is revoked with it.)
+    for (const w of touching) {
+      expect(w).toMatch(
+        /: ((GRANT|REVOKE) "[^"]+" (TO|FROM)|REASSIGN OWNED BY "[^"]+" TO|REVOKE ALL PRIVILEGES ON DATABASE "scratch" FROM) "[^"]+"$/,
+      );
+    }
     const reassigned = touching.flatMap((w) => /REASSIGN OWNED BY "([^"]+)"/.exec(w)?.[1] ?? []);
     expect(reassigned.filter((r) => !ours.includes(r))).toEqual([]);
     expect(touching.filter((w) => /: REVOKE "[^"]+" FROM "(azure_pg_admin|dba2@contoso\.com)"$/.test(w)).length).toBeGreaterThan(0);

@@ -65,6 +65,7 @@ beforeAll(async () => {
   deployment = await planDeployment(
     {
       databases: [{ name: DB }],
+      administrators: ADMINS.map((a) => a.name),
       access: [
         { principal: { name: READERS.name, type: "Group", objectId: READERS.oid }, grants: [{ database: DB, preset: "read" }] },
         { principal: { name: API.name, type: "ManagedIdentity", objectId: API.oid }, grants: [{ database: DB, preset: "readWrite" }] },
