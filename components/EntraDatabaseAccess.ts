@@ -142,20 +142,35 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
       ...base,
       dependsOn: [manager, ...administrators, ...deps.filter((d): d is pulumi.Resource => d !== undefined)],
     });
-    const ours = { ...on(), ignoreChanges: ["roles"] };
+    // Roles, grants, default privileges and databases run one at a time. The provider locks a role and
+    // then each of its members (advisory locks, in catalogue order) before it changes a role's grants or
+    // the role itself; the manager role and shared principals are members of many roles, so two such
+    // steps at once can deadlock ("deadlock detected", seen under the engine's parallelism), and two
+    // GRANTs on one object fail with "tuple concurrently updated" (cyrilgdn/terraform-provider-postgresql#178,
+    // pulumi/pulumi-postgresql#126). The chain follows the plan's sorted order, so it never depends on
+    // the order of the user's lists.
+    let previous: pulumi.Resource | undefined;
+    const serial = <R extends pulumi.Resource>(make: (after: pulumi.Resource | undefined) => R): R => (previous = make(previous));
+    const ours = (after: pulumi.Resource | undefined) => ({ ...on(after), ignoreChanges: ["roles"] });
 
     const roles = new Map<string, pulumi.Resource>([[plan.manager, manager]]);
     const ownerRoles = new Map<string, postgresql.Role>();
     for (const db of plan.databases) {
-      ownerRoles.set(db.name, new postgresql.Role(`${name}-owner-${db.key}`, { name: db.owner, login: false }, ours));
+      ownerRoles.set(
+        db.name,
+        serial((after) => new postgresql.Role(`${name}-owner-${db.key}`, { name: db.owner, login: false }, ours(after))),
+      );
       roles.set(db.owner, ownerRoles.get(db.name)!);
     }
     // Shared NOLOGIN roles holding each preset's privileges; principals become their members.
     for (const r of plan.accessRoles) {
-      roles.set(r.name, new postgresql.Role(`${name}-access-${r.key}`, { name: r.name, login: false }, ours));
+      roles.set(
+        r.name,
+        serial((after) => new postgresql.Role(`${name}-access-${r.key}`, { name: r.name, login: false }, ours(after))),
+      );
     }
     for (const p of plan.principals.filter((x) => !x.administrator)) {
-      const role = new postgresql.Role(`${name}-role-${p.key}`, { name: p.name, login: true }, ours);
+      const role = serial((after) => new postgresql.Role(`${name}-role-${p.key}`, { name: p.name, login: true }, ours(after)));
       const label = new postgresql.SecurityLabel(
         `${name}-label-${p.key}`,
         {
@@ -183,10 +198,13 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
     const ready = new Map<string, pulumi.Resource[]>();
     for (const db of plan.databases) {
       const viaManager = memberships.get(`${plan.manager}\u0000${db.owner}`)!;
-      const database = new postgresql.Database(
-        `${name}-db-${db.key}`,
-        { name: db.name, owner: db.owner },
-        on(ownerRoles.get(db.name), viaManager),
+      const database = serial(
+        (after) =>
+          new postgresql.Database(
+            `${name}-db-${db.key}`,
+            { name: db.name, owner: db.owner },
+            on(ownerRoles.get(db.name), viaManager, after),
+          ),
       );
       databases.set(db.name, database);
       ready.set(db.name, [database, viaManager]);
@@ -205,45 +223,33 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
       }
     }
 
-    // Grants that change one catalogue row (a database's, a schema's, all tables of a schema, one
-    // owner's default ACL) run one after another: concurrent GRANTs on one object fail with "tuple
-    // concurrently updated" (cyrilgdn/terraform-provider-postgresql#178, pulumi/pulumi-postgresql#126).
-    const last = new Map<string, pulumi.Resource>();
-    const after = (row: string, r: pulumi.Resource) => {
-      const before = last.get(row);
-      last.set(row, r);
-      return before;
-    };
     for (const g of plan.grants) {
-      const row = `${g.database}\u0000${g.schema ?? ""}\u0000${g.objectType}`;
-      const grant = new postgresql.Grant(
-        `${name}-grant-${g.key}`,
-        {
-          role: g.role,
-          database: g.database,
-          schema: g.schema,
-          objectType: g.objectType,
-          // The provider reads an absent list and [] alike as "every object of this kind in the schema".
-          ...(g.objectType === "database" || g.objectType === "schema" ? {} : { objects: [] }),
-          privileges: g.privileges,
-        },
-        on(
-          ...ready.get(g.database)!,
-          g.schema ? schemas.get(`${g.database}\u0000${g.schema}`) : undefined,
-          roles.get(g.role),
-          last.get(row),
-        ),
+      serial(
+        (after) =>
+          new postgresql.Grant(
+            `${name}-grant-${g.key}`,
+            {
+              role: g.role,
+              database: g.database,
+              schema: g.schema,
+              objectType: g.objectType,
+              // The provider reads an absent list and [] alike as "every object of this kind in the schema".
+              ...(g.objectType === "database" || g.objectType === "schema" ? {} : { objects: [] }),
+              privileges: g.privileges,
+            },
+            on(...ready.get(g.database)!, g.schema ? schemas.get(`${g.database}\u0000${g.schema}`) : undefined, roles.get(g.role), after),
+          ),
       );
-      after(row, grant);
     }
     for (const d of plan.defaultPrivileges) {
-      const row = `${d.database}\u0000${d.schema}\u0000${d.owner}\u0000${d.objectType}`;
-      const defaults = new postgresql.DefaultPrivileges(
-        `${name}-default-${d.key}`,
-        { role: d.role, database: d.database, schema: d.schema, owner: d.owner, objectType: d.objectType, privileges: d.privileges },
-        on(...ready.get(d.database)!, schemas.get(`${d.database}\u0000${d.schema}`), roles.get(d.role), roles.get(d.owner), last.get(row)),
+      serial(
+        (after) =>
+          new postgresql.DefaultPrivileges(
+            `${name}-default-${d.key}`,
+            { role: d.role, database: d.database, schema: d.schema, owner: d.owner, objectType: d.objectType, privileges: d.privileges },
+            on(...ready.get(d.database)!, schemas.get(`${d.database}\u0000${d.schema}`), roles.get(d.role), roles.get(d.owner), after),
+          ),
       );
-      after(row, defaults);
     }
 
     this.roleNames = plan.principals.filter((p) => !p.administrator).map((p) => p.name);

@@ -1,11 +1,15 @@
 /**
- * Self-check of the provider translator (tests/e2e/apply) on a throwaway PostgreSQL 15: the SQL it
+ * Self-check of the provider translator (tests/e2e/apply) on a throwaway PostgreSQL (PG_MAJOR, 15 or 17): the SQL it
  * issues must leave the catalogues the way the real @pulumi/postgresql provider would. Assertions
  * read catalogues (pg_roles, has_*_privilege, pg_default_acl, aclexplode), not statement text.
  * Admins are Azure's Entra administrators, declared through the shared harness (tests/e2e/harness):
  * CREATEROLE CREATEDB members of azure_pg_admin, not superusers, logging in with their tokens.
  * SecurityLabel is exercised by the EntraDatabaseAccess tests (access*.test.ts).
  * The tests share one cluster and run in order.
+ * PostgreSQL 16 changed the rules for CREATEROLE roles, and the setups below follow them where a test
+ * needs it: CREATE ROLE also makes the (non-superuser) creator a member WITH ADMIN OPTION (createdBy),
+ * another administrator may manage those roles only once given that ADMIN OPTION (shareAdminOption), and
+ * a superuser's REVOKE or GRANT of a membership an administrator granted must name it (GRANTED BY).
  */
 import { Client } from "pg";
 import { startCluster, type PgCluster } from "./harness/cluster";
@@ -65,6 +69,52 @@ async function su(database: string, sql: string, params?: unknown[]): Promise<Re
 }
 const one = async (database: string, sql: string, params?: unknown[]) => Object.values((await su(database, sql, params))[0] ?? {})[0];
 
+/** The server's server_version_num (read in beforeAll): 16 changed the role rules. */
+let serverVersion = 0;
+const pg16 = () => serverVersion >= 160000;
+
+type Membership = { role: string; grantor: string; admin: boolean; inherit?: boolean; set?: boolean };
+const byRoleAndGrantor = (a: Membership, b: Membership) =>
+  a.role < b.role ? -1 : a.role > b.role ? 1 : a.grantor < b.grantor ? -1 : a.grantor > b.grantor ? 1 : 0;
+/** Every pg_auth_members row of `member` (the roles it is a member of), sorted; 16+ adds the INHERIT and SET options. */
+async function membershipsOf(member: string): Promise<Membership[]> {
+  const rows = await su(
+    "postgres",
+    `SELECT pg_get_userbyid(roleid) AS role, pg_get_userbyid(grantor) AS grantor, admin_option AS admin
+            ${pg16() ? ", inherit_option AS inherit, set_option AS set" : ""}
+       FROM pg_auth_members WHERE member = (SELECT oid FROM pg_roles WHERE rolname = $1)`,
+    [member],
+  );
+  return (rows as Membership[]).sort(byRoleAndGrantor);
+}
+/** `membershipsOf(admin)` as expected: the stand-in's azure_pg_admin membership plus `others`, sorted. */
+const adminMemberships = (...others: Membership[]): Membership[] =>
+  [{ role: "azure_pg_admin", grantor: "azuresu", admin: false, ...(pg16() ? { inherit: true, set: true } : {}) }, ...others].sort(
+    byRoleAndGrantor,
+  );
+/**
+ * 16+: CREATE ROLE by a non-superuser also grants the creator the new role WITH ADMIN OPTION, INHERIT
+ * FALSE, SET FALSE, the bootstrap superuser as grantor (createrole_self_grant is empty); none before 16.
+ */
+const createdBy = (roles: string[]): Membership[] =>
+  pg16() ? roles.map((role) => ({ role, grantor: "azuresu", admin: true, inherit: false, set: false })) : [];
+/**
+ * 16+: a CREATEROLE role may manage (grant, alter, drop) only roles it holds ADMIN OPTION on, and
+ * CREATE ROLE gives that to the creator alone. Administrator `from` passes it on to `to` as it holds it
+ * itself (no INHERIT, no SET, so the provider still takes its temporary memberships). Before 16,
+ * CREATEROLE let every administrator manage every non-superuser role: nothing to do.
+ */
+async function shareAdminOption(from: string, to: string, roles: string[]): Promise<Membership[]> {
+  if (!pg16()) return [];
+  const c = await connectAs(from)("postgres");
+  try {
+    await c.query(`GRANT ${roles.map(qi).join(", ")} TO ${qi(to)} WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`);
+  } finally {
+    await c.end();
+  }
+  return roles.map((role) => ({ role, grantor: from, admin: true, inherit: false, set: false }));
+}
+
 const settings = (user: string) => ({ username: user, superuser: false, databaseDefault: "postgres" });
 /** The provider logs in as an administrator with its token (azureIdentityAuth). */
 const connectAs = (user: string) => (db: string) => cluster.connectAs(user, cluster.token({ oid: ADMINS[user] }), db);
@@ -116,6 +166,7 @@ async function explicit(database: string, aclSql: string, role: string): Promise
 beforeAll(async () => {
   cluster = await startCluster();
   for (const [name, oid] of Object.entries(ADMINS)) await cluster.declareAdministrator(name, oid, "User");
+  serverVersion = Number(await one("postgres", "SHOW server_version_num"));
   // azure_pg_admin itself comes from the stand-in; on Azure its members may create extensions in postgres.
   await su(
     "postgres",
@@ -165,7 +216,7 @@ const all = [...base, ...grants];
 /** The stack of `base`/`all`, shared by the tests below in order. */
 const main = emptyState();
 
-describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
+describe("translator on PostgreSQL, as a non-superuser admin", () => {
   test("creates every kind; re-apply changes nothing", async () => {
     const first = await up(main, base);
     expect(first.created).toEqual(names(base));
@@ -225,10 +276,8 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
     ]);
     await su(DB, `SET ROLE ${qi(OWNER)}; CREATE TABLE ${tbl("late")} (x int)`);
     expect(await priv("has_table_privilege", READER, tbl("late"), "SELECT")).toBe(true);
-    // The temporary memberships withRolesGranted took are gone again.
-    expect(await su("postgres", "SELECT roleid::regrole::text AS r FROM pg_auth_members WHERE member = 'admin1'::regrole")).toEqual([
-      { r: "azure_pg_admin" },
-    ]);
+    // The temporary memberships withRolesGranted took are gone again (16+: only the creator's remain).
+    expect(await membershipsOf("admin1")).toEqual(adminMemberships(...createdBy([OWNER, GROUP, READER, WRITER])));
 
     const before = await snapshot();
     const third = await up(main, all, "admin1", { refresh: true });
@@ -322,7 +371,11 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
     // with_admin_option is ForceNew and read back: drift means replace, create-before-delete (GrantRole is
     // not delete-before-replace): REVOKE + GRANT for the replacement, then the original's REVOKE, which
     // takes the membership away altogether, as the real engine does.
-    await su("postgres", `GRANT "group g" TO "member m" WITH ADMIN OPTION`);
+    // GRANTED BY: on 16+ a superuser's GRANT would add a second row (its own) beside admin1's, not change it.
+    await su("postgres", `GRANT "group g" TO "member m" WITH ADMIN OPTION GRANTED BY "admin1"`);
+    expect(await membershipsOf("member m")).toEqual([
+      { role: "group g", grantor: "admin1", admin: true, ...(pg16() ? { inherit: true, set: true } : {}) },
+    ]);
     const replaced = await up(st, [res(T.role, "m", { name: "member m" }, ["roles"]), g, link], "admin1", { refresh: true });
     expect(replaced.replaced).toEqual(["link"]);
     expect(await member()).toBe(0);
@@ -344,6 +397,8 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
     const stack1 = emptyState();
     await up(stack1, byAdmin1, "admin1");
     await su(D2, `SET ROLE ${qi(X)}; CREATE TABLE ${qi(S2)}.t (x int)`);
+    // 16+: admin2 may grant X (to itself) only with the ADMIN OPTION on X that admin1, X's creator, holds.
+    const shared = await shareAdminOption("admin1", "admin2", [X]);
 
     const byAdmin2 = [
       res(T.grant, "usage", { role: R2, database: D2, schema: S2, objectType: "schema", privileges: ["USAGE"] }),
@@ -372,12 +427,8 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
         [R2],
       ),
     ).toEqual([{ g: qi(X), p: "SELECT" }]);
-    expect(
-      await one(
-        "postgres",
-        "SELECT count(*)::int FROM pg_auth_members WHERE member = 'admin2'::regrole AND roleid <> 'azure_pg_admin'::regrole",
-      ),
-    ).toBe(0);
+    // admin2's temporary memberships are gone again; only the ADMIN OPTION of the setup remains.
+    expect(await membershipsOf("admin2")).toEqual(adminMemberships(...shared));
 
     // ... but Grant(object_type=database) takes no owner membership upstream: PostgreSQL only warns,
     // nothing is granted, and every refresh sees the drift again.
@@ -406,7 +457,8 @@ describe("translator on PostgreSQL 15, as a non-superuser admin", () => {
     expect(await su("postgres", "SELECT datname FROM pg_database WHERE datname = $1", [DB])).toEqual([]);
     expect(await su("postgres", "SELECT extname FROM pg_extension WHERE extname = 'pgcrypto'")).toEqual([]);
     expect(await one("postgres", "SELECT count(*)::int FROM pg_auth_members WHERE member = $1::regrole", [qi(LEGACY)])).toBe(0);
-    expect(await one("postgres", "SELECT count(*)::int FROM pg_auth_members WHERE member = 'admin1'::regrole")).toBe(1);
+    // Every role admin1 created is dropped, and with it the membership 16+ gave admin1 in it.
+    expect(await membershipsOf("admin1")).toEqual(adminMemberships());
     // `destroy --refresh` of the old state finds nothing (Schema's Exists checks the database first,
     // so no connection error).
     const again = await destroy(recorded, { refresh: true });
@@ -530,7 +582,9 @@ describe("the engine around the provider (pulumi CLI 3.274 behaviour)", () => {
   test("up --refresh reads every resource before it writes anything", async () => {
     const st = emptyState();
     await up(st, engine());
-    await su("postgres", `ALTER ROLE "eng r2" CONNECTION LIMIT 4; REVOKE "eng r2" FROM "eng r1"`);
+    // GRANTED BY: on 16+ a superuser's REVOKE without it only warns that it granted no such membership.
+    await su("postgres", `ALTER ROLE "eng r2" CONNECTION LIMIT 4; REVOKE "eng r2" FROM "eng r1" GRANTED BY "admin1"`);
+    expect(await membership()).toEqual([]);
     const r = await up(st, engine(), "admin1", { refresh: true });
     expect({ updated: r.updated, created: r.created }).toEqual({ updated: ["r2"], created: ["link"] });
     const reads = r.steps.filter((s) => s.op === "read");
@@ -617,6 +671,11 @@ describe("the engine around the provider (pulumi CLI 3.274 behaviour)", () => {
   test("refresh, up --refresh's refresh and destroy connect as the username the state records, unless runProgram", async () => {
     const st = emptyState();
     await up(st, engine(), "admin1");
+    // 16+: admin2 (which destroys the stack below) may drop admin1's roles only with their ADMIN OPTION.
+    const engRoles = engine()
+      .filter((r) => r.type === T.role)
+      .map((r) => String(r.inputs.name));
+    await shareAdminOption("admin1", "admin2", engRoles);
     // admin2 runs `up` (nothing to change): the state now records admin2's provider.
     expect((await up(st, engine(), "admin2")).statements).toEqual([]);
     expect(st.provider?.username).toBe("admin2");
@@ -640,6 +699,7 @@ describe("the engine around the provider (pulumi CLI 3.274 behaviour)", () => {
     // `destroy --run-program` with admin1's program: a stack last applied by admin2, destroyed as admin1.
     const again = emptyState();
     await up(again, engine(), "admin2");
+    await shareAdminOption("admin2", "admin1", engRoles);
     const viaAdmin1 = await destroy(again, { runProgram: settings("admin1") });
     expect(users(viaAdmin1, "delete")).toEqual(["admin1"]);
   });
