@@ -225,6 +225,18 @@ describe("convergence", () => {
       repair: (d) => ({ [resource(d, T.grantRole, { role: MANAGER, grantRole: READER.name }).name]: "replaced" }),
     },
     {
+      // With PUBLIC's CONNECT revoked this would cut the deployer off before `up --refresh` could read
+      // anything, but for the CONNECT the component also gives the deployer directly.
+      title: "the manager role loses its membership in the owner role",
+      sql: () => [["postgres", `REVOKE ${OWNER} FROM ${MANAGER} GRANTED BY ${q(DEPLOYER.name)}`]],
+      repair: (d) => ({ [resource(d, T.grantRole, { role: MANAGER, grantRole: OWNER }).name]: "created" }),
+    },
+    {
+      title: "the deployer loses its own CONNECT on the database",
+      sql: () => [["postgres", `REVOKE CONNECT ON DATABASE ${DB} FROM ${q(DEPLOYER.name)}`]],
+      repair: (d) => ({ [resource(d, T.grant, { objectType: "database", role: DEPLOYER.name }).name]: "updated" }),
+    },
+    {
       title: "another administrator loses its membership in the manager role",
       sql: () => [["postgres", `REVOKE ${MANAGER} FROM ${q(OTHER_ADMIN.name)} GRANTED BY ${q(DEPLOYER.name)}`]],
       repair: (d) => ({ [resource(d, T.grantRole, { role: OTHER_ADMIN.name, grantRole: MANAGER }).name]: "created" }),
@@ -267,6 +279,30 @@ describe("convergence", () => {
       }
       throw e;
     }
+  });
+
+  // Only the deployer itself (or a superuser naming it with GRANTED BY) can revoke its own grant of the
+  // manager role; another administrator's REVOKE only warns on 16+.
+  test("the deployer losing its own membership in the manager role: repaired on 15, on 16+ by the README's GRANT", async () => {
+    const membership = resource(ledger, T.grantRole, { role: DEPLOYER.name, grantRole: MANAGER });
+    await asRole(cluster, OTHER_ADMIN.name, tokenOf(OTHER_ADMIN), "postgres", async (c) => {
+      await c.query(`REVOKE ${MANAGER} FROM ${q(DEPLOYER.name)}`).catch(() => undefined);
+    });
+    if (await pg16()) expect(diffLines(converged, await snapshot(cluster, [DB]))).toEqual({ added: [], removed: [] });
+    await su(cluster, "postgres", `REVOKE ${MANAGER} FROM ${q(DEPLOYER.name)} GRANTED BY ${q(DEPLOYER.name)}`);
+    expect(diffLines(converged, await snapshot(cluster, [DB])).removed).toEqual([`membership ${DEPLOYER.name} in ${MANAGER}`]);
+    const r = await stack.up(ledger, DEPLOYER, { refresh: true });
+    if (await pg16()) {
+      // The provider reads the creator's implicit ADMIN-only row PostgreSQL keeps and sees no drift.
+      expect(changes(r)).toEqual({});
+      await asRole(cluster, DEPLOYER.name, tokenOf(DEPLOYER), "postgres", async (c) => {
+        await c.query(`GRANT ${MANAGER} TO ${q(DEPLOYER.name)}`);
+      });
+    } else {
+      expect(changes(r)).toEqual({ [membership.name]: "created" });
+    }
+    expect(diffLines(converged, await snapshot(cluster, [DB]))).toEqual({ added: [], removed: [] });
+    expect(changes(await stack.up(ledger, DEPLOYER, { refresh: true }))).toEqual({});
   });
 
   test("the owner preset converges too: a second apply changes nothing", async () => {
