@@ -38,6 +38,7 @@ const postgres = new EntraPostgres("orders", {
   deployer: config.requireObject<DeployerArgs>("deployer"),
   databases: config.requireObject<DatabaseArgs[]>("databases"),
   access: config.getObject<AccessEntryArgs[]>("access") ?? [],
+  roleCreator: config.get("roleCreator"),
 });
 
 export const fqdn = postgres.fqdn;

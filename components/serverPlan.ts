@@ -2,7 +2,7 @@
  * Validation and normalisation of EntraPostgresServer's arguments: plain functions, no Pulumi runtime.
  *
  * Every rule here is either one the ARM spec states for what we send
- * (Microsoft.DBforPostgreSQL 2025-08-01, in ../shared/specs) or one of ours that keeps a stack from
+ * (Microsoft.DBforPostgreSQL 2025-08-01, copied into tests/data/azure-rest-api-specs) or one of ours that keeps a stack from
  * failing half-way through `pulumi up`. Values that are Pulumi Outputs are unknown until deployment and
  * are passed through; the contract tests check the request bodies they end up in.
  */

@@ -1,6 +1,7 @@
+import { managedidentity } from "@pulumi/azure-native";
 import { EntraPostgres, EntraPostgresArgs } from "../components/EntraPostgres";
 import { InputError } from "../components/errors";
-import { FAKE_TENANT, MockCloud, valueOf } from "../scripts/offline/mockCloud";
+import { FAKE_TENANT, MockCloud, settle, valueOf } from "../scripts/offline/mockCloud";
 import { IDS, evaluate, validServerArgs } from "./support/fixtures";
 
 function args(): EntraPostgresArgs {
@@ -23,6 +24,48 @@ async function build(a: EntraPostgresArgs) {
 }
 
 const provider = (cloud: MockCloud) => cloud.byType("pulumi:providers:postgresql")[0];
+
+describe("a preview of a brand-new stack", () => {
+  // The server's host name and a new identity's principal id are unknown until Azure creates them.
+  const program = () => {
+    const api = new managedidentity.UserAssignedIdentity("api", { resourceGroupName: "rg-orders-dev", resourceName: "id-orders-api" });
+    return new EntraPostgres("orders", {
+      ...args(),
+      access: [
+        ...args().access!,
+        {
+          principal: { name: "id-orders-api", type: "ManagedIdentity", objectId: api.principalId },
+          grants: [{ database: "orders", preset: "readWrite" }],
+        },
+      ],
+    });
+  };
+  const view = (cloud: MockCloud) => cloud.resources.map((r) => `${r.type} ${r.name}`).sort();
+
+  it("registers the same resources as the update and raises nothing", async () => {
+    const preview = await evaluate(program, { preview: true });
+    const up = await evaluate(program);
+    expect(preview.error).toBeUndefined();
+    expect(up.error).toBeUndefined();
+    expect(view(preview.cloud)).toEqual(view(up.cloud));
+    expect(view(up.cloud).length).toBeGreaterThan(30);
+  });
+
+  it("really is a preview: what Azure computes is unknown to the program", async () => {
+    let component: EntraPostgres | undefined;
+    const preview = await evaluate(() => (component = program()), { preview: true });
+    expect(preview.error).toBeUndefined();
+    // An apply on an unknown value never runs in a preview.
+    let seen: string | undefined;
+    component!.fqdn.apply((host) => (seen = host));
+    await settle();
+    expect(seen).toBeUndefined();
+    const label = preview.cloud
+      .byType("postgresql:index/securityLabel:SecurityLabel")
+      .find((r) => r.inputs.objectName === "id-orders-api")!;
+    expect(label.inputs.label).toEqual({ __pulumiUnknown: true }); // how the mock records an unknown input
+  });
+});
 
 describe("EntraPostgres", () => {
   it("connects as the deployer with its Azure token, over TLS, not as superuser", async () => {

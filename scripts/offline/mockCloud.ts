@@ -103,6 +103,15 @@ const ARM_IDS: Record<string, { nameInput: string; path: (inputs: Record<string,
   },
 };
 
+/** The protocol's unknown value (what a preview sees for outputs the provider computes). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Outputs Azure computes when it creates the resource, per type. */
+const COMPUTED_ON_CREATE: Record<string, string[]> = {
+  "azure-native:dbforpostgresql:Server": ["fullyQualifiedDomainName", "state"],
+  "azure-native:managedidentity:UserAssignedIdentity": ["principalId", "clientId", "tenantId"],
+};
+
 export class MockCloud implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly invokes: { token: string; inputs: Record<string, unknown> }[] = [];
@@ -111,8 +120,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
   private readonly subscriptionId: string;
   private readonly deployerObjectId: string;
   private readonly stackOutputs?: Record<string, Record<string, unknown>>;
+  private readonly preview: boolean;
 
   constructor(options: MockCloudOptions = {}) {
+    this.preview = options.preview ?? false;
     this.directory = options.directory ?? [];
     this.tenantId = options.tenantId ?? FAKE_TENANT;
     this.subscriptionId = options.subscriptionId ?? FAKE_SUBSCRIPTION;
@@ -131,6 +142,16 @@ export class MockCloud implements pulumi.runtime.Mocks {
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const created = this.created(args);
+    if (!this.preview) return created;
+    // In a preview of a new stack, what Azure computes on creation (ids, host names, identities'
+    // principal and client ids) is unknown to the program: the engine sends the unknown sentinel.
+    const state = { ...created.state };
+    for (const k of COMPUTED_ON_CREATE[args.type] ?? []) state[k] = UNKNOWN;
+    return { id: created.id === undefined ? undefined : args.type.startsWith("azure-native:") ? UNKNOWN : created.id, state };
+  }
+
+  private created(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
     const state: Record<string, unknown> = { ...inputs };
     let id: string = `${args.name}-id`;

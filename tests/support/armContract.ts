@@ -1,6 +1,6 @@
 /**
  * Contract checks against Azure's own OpenAPI spec (Microsoft.DBforPostgreSQL 2025-08-01, in
- * ../shared/specs): builds the ARM PUT request each recorded azure-native resource would send and
+ * tests/data/azure-rest-api-specs): builds the ARM PUT request each recorded azure-native resource would send and
  * validates its path parameters and body with a JSON Schema validator over the spec's definitions.
  *
  * The spec is read as a closed world: a body property the spec does not define, or one it marks
@@ -12,7 +12,7 @@ import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import type { RecordedResource } from "../../scripts/offline/mockCloud";
 
-const SPECS = path.resolve(__dirname, "../../../shared/specs");
+const SPECS = path.resolve(__dirname, "../data/azure-rest-api-specs");
 const SPEC_FILE = path.join(SPECS, "postgresql-flexibleserver-2025-08-01.openapi.json");
 const COMMON_FILE = path.join(SPECS, "common-types-resource-management-v6-types.json");
 const COMMON_REF = "../../../../common-types/resource-management/v6/types.json#/";
