@@ -117,7 +117,8 @@ function refreshAzureCliLogin(): void {
 
 async function destroyAndRemove(stack: Stack): Promise<void> {
   step(`destroy ${stack.name}`);
-  await stack.destroy({ onOutput });
+  // With the program's provider, not the one recorded by the last run (which may be another administrator).
+  await stack.destroy({ onOutput, runProgram: true });
   await stack.workspace.removeStack(stack.name);
 }
 
