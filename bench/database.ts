@@ -41,11 +41,24 @@ export function floorStatements(plan: AccessPlan): { database: string; sql: stri
   const q = quoteIdent;
   const list = (names: string[]) => names.map(q).join(", ");
   const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-  const roles = [...plan.databases.map((d) => d.owner), ...plan.accessRoles.map((r) => r.name)];
-  out.push({ database: "postgres", sql: `CREATE ROLE ${list(roles).split(", ").join(" NOLOGIN; CREATE ROLE ")} NOLOGIN` });
+  // The roles first (memberships need both ends), then every membership of the plan in one GRANT per
+  // member and admin option: the manager role's ADMIN OPTION, the administrators', the principals'.
+  const roles = [plan.manager, ...plan.databases.map((d) => d.owner), ...plan.accessRoles.map((r) => r.name)];
+  out.push({ database: "postgres", sql: roles.map((r) => `CREATE ROLE ${q(r)} NOLOGIN`).join("; ") });
+  for (const p of plan.principals.filter((x) => !x.administrator)) {
+    out.push({ database: "postgres", sql: `CREATE ROLE ${q(p.name)} LOGIN` });
+    out.push({
+      database: "postgres",
+      sql: `SECURITY LABEL FOR pgaadauth ON ROLE ${q(p.name)} IS ${lit(pgaadauthLabel(String(p.objectId), p.principalType))}`,
+    });
+  }
+  const grants = new Map<string, string[]>();
+  for (const m of plan.memberships) {
+    const key = `${q(m.role)}${m.withAdminOption ? " WITH ADMIN OPTION" : ""}`;
+    grants.set(key, [...(grants.get(key) ?? []), m.grantRole]);
+  }
+  for (const [to, granted] of grants) out.push({ database: "postgres", sql: `GRANT ${list(granted)} TO ${to}` });
   for (const db of plan.databases) {
-    // Administrators act as the owner (and so may create the database for it).
-    out.push({ database: "postgres", sql: `GRANT ${q(db.owner)} TO ${q(plan.administratorsRole)} WITH ADMIN OPTION` });
     out.push({ database: "postgres", sql: `CREATE DATABASE ${q(db.name)} OWNER ${q(db.owner)}` });
     const extra = db.schemas.filter((s) => s !== "public");
     if (extra.length)
@@ -74,13 +87,6 @@ export function floorStatements(plan: AccessPlan): { database: string; sql: stri
       defaults.set(key, [...(defaults.get(key) ?? []), d.role]);
     }
     for (const [grant, to] of defaults) out.push({ database: db.name, sql: `${grant} TO ${list(to)}` });
-  }
-  for (const p of plan.principals.filter((x) => !x.administrator)) {
-    out.push({ database: "postgres", sql: `CREATE ROLE ${q(p.name)} LOGIN${p.memberOf.length ? ` IN ROLE ${list(p.memberOf)}` : ""}` });
-    out.push({
-      database: "postgres",
-      sql: `SECURITY LABEL FOR pgaadauth ON ROLE ${q(p.name)} IS ${lit(pgaadauthLabel(String(p.objectId), p.principalType))}`,
-    });
   }
   return out;
 }
@@ -139,7 +145,7 @@ async function withCluster<T>(fn: (c: PgCluster, connect: (db: string) => Promis
 async function main(): Promise<void> {
   const n = Number(process.argv[2]);
   const access = principals(n);
-  const input = { databases: DATABASES, access };
+  const input = { databases: DATABASES, access, deployer: DEPLOYER.name };
   const plan = buildAccessPlan(input);
 
   const cloud = installMockCloud({});

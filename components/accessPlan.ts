@@ -563,6 +563,19 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
       // mapped Entra role could connect to every database. An empty list revokes both.
       grants.push({ key: `${db.key}-public-database`, role: "public", database: db.name, objectType: "database", privileges: [] });
     }
+    if (db.schemas.includes("public")) {
+      // On Azure the public schema of every database belongs to azure_pg_admin, not to the database's
+      // owner (Microsoft's "Access management" article), so the owner role may not create in it
+      // unless granted; objects it makes there are then its own, like those in its other schemas.
+      grants.push({
+        key: `${db.key}-${nameKey("public")}-${nameKey(db.owner)}-schema`,
+        role: db.owner,
+        database: db.name,
+        schema: "public",
+        objectType: "schema",
+        privileges: ["CREATE", "USAGE"],
+      });
+    }
     if ((args.revokePublicCreate ?? ACCESS_DEFAULTS.revokePublicCreate) && db.schemas.includes("public")) {
       // The provider's Grant revokes what it does not list: PUBLIC keeps USAGE on public, loses CREATE.
       grants.push({

@@ -202,11 +202,10 @@ describe("catalogues show exactly the planned privileges", () => {
 
   test("azure_pg_admin gets nothing; the manager role administers every role of ours and nothing else", async () => {
     // Azure refuses any grant to its restricted role (see the stand-in), so the component sends none.
-    // (Only what Azure itself gives it: the public schema it owns, here in postgres.)
-    expect(await privilegesOf(cluster, "azure_pg_admin", [DB, OTHER, "postgres"])).toEqual([
-      "[postgres] schema public: CREATE",
-      "[postgres] schema public: USAGE",
-    ]);
+    // (Only what Azure itself gives it: the public schema it owns in every database.)
+    expect(await privilegesOf(cluster, "azure_pg_admin", [DB, OTHER, "postgres"])).toEqual(
+      [DB, OTHER, "postgres"].flatMap((db) => [`[${db}] schema public: CREATE`, `[${db}] schema public: USAGE`]).sort(),
+    );
     const ours = [
       `${OTHER}_owner`,
       OWNER,

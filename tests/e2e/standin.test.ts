@@ -588,6 +588,11 @@ describe("outside the postgres database", () => {
     expect((await appAdmin.query(owner)).rows).toEqual([{ owner: "azure_pg_admin" }]);
     const dbOwner = await appAdmin.query("SELECT pg_get_userbyid(datdba) AS o FROM pg_database WHERE datname = current_database()");
     expect(dbOwner.rows).toEqual([{ o: ADMIN }]);
+    // The postgresql provider creates databases from template0 (its default template).
+    await su.query("CREATE DATABASE t0_probe TEMPLATE template0");
+    const probe = await cluster.superuser("t0_probe");
+    expect((await probe.query(owner)).rows).toEqual([{ owner: "azure_pg_admin" }]);
+    expect((await su.query("SELECT datallowconn FROM pg_database WHERE datname = 'template0'")).rows).toEqual([{ datallowconn: false }]);
   });
 });
 

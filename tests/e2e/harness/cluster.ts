@@ -460,6 +460,21 @@ class Cluster implements PgCluster {
         await client.end();
       }
     }
+    // The provider creates databases from template0 (its `template` default), and on Azure the public
+    // schema of every database is azure_pg_admin's (see standin.sql): make template0's so too.
+    const admin = await this.connect({ host: dir, port: this.port, user: "azuresu", database: "postgres" });
+    try {
+      await admin.query("UPDATE pg_database SET datallowconn = true WHERE datname = 'template0'");
+      const t0 = await this.connect({ host: dir, port: this.port, user: "azuresu", database: "template0" });
+      try {
+        await t0.query("ALTER SCHEMA public OWNER TO azure_pg_admin");
+      } finally {
+        await t0.end();
+      }
+    } finally {
+      await admin.query("UPDATE pg_database SET datallowconn = false WHERE datname = 'template0'");
+      await admin.end();
+    }
   }
 
   /** Picks a free port; retries if another process takes it before the server binds it. */

@@ -25,7 +25,7 @@ const PER_PRESET = {
  * format of catalog.accessOf. read/readWrite: CONNECT, USAGE on each schema, the preset's privileges on
  * every existing table, sequence and function, and the same as default privileges for objects the owner
  * role makes later. owner: it acts as the owner role, so it owns the database, the schemas the component
- * created (public belongs to pg_database_owner in PostgreSQL 15) and everything the owner role made.
+ * created (public belongs to azure_pg_admin, as on Azure: CREATE and USAGE on it) and everything the owner role made.
  */
 export function expectedAccess(preset: Preset, database: string, owner: string, objects: SchemaObjects[]): string[] {
   if (preset === "owner") {
@@ -33,6 +33,8 @@ export function expectedAccess(preset: Preset, database: string, owner: string, 
     for (const o of objects) {
       const at = (line: string) => out.push(`[${database}] owns ${line}`);
       if (o.schema !== "public") at(`schema ${o.schema}`);
+      // Azure's public schema is azure_pg_admin's: the owner role is granted CREATE and USAGE on it.
+      else out.push(`[${database}] schema public: CREATE`, `[${database}] schema public: USAGE`);
       for (const t of o.tables) at(`table ${o.schema}.${t}`);
       for (const s of o.sequences) at(`sequence ${o.schema}.${s}`);
       for (const f of o.functions) at(`function ${o.schema}.${f}`);
