@@ -137,6 +137,15 @@ function notesFor(
     notes.push(
       "This is a server administrator (member of azure_pg_admin). Use it to manage the server, not for everyday work; grant applications least privilege.",
     );
+    if (plan.administrators.includes(name)) {
+      notes.push(
+        `Through ${quoteIdent(plan.manager)} it manages every role this stack made and may act as each database's owner ` +
+          `(SET ROLE ${quoteIdent(plan.databases[0]?.owner ?? "")}; before DDL).`,
+      );
+    }
+    if (name === plan.roleCreator) {
+      notes.push("It created this stack's roles: keep it an Entra administrator while the stack exists (README: The role model).");
+    }
   }
   const owned = plan.access.filter((a) => a.role === name && a.preset === "owner").map((a) => a.database);
   for (const db of owned) {
