@@ -329,11 +329,16 @@ function validateAll(name: string, args: EntraPostgresArgs): { administrators: G
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
       add("existingServer.port", port, "a TCP port, 1-65535 (5432, or 6432 for PgBouncer)");
     const declared = Array.isArray(args.existingServer.administrators) ? args.existingServer.administrators : [];
-    if (d && !declared.some((a) => a?.principalName === d.principalName)) {
+    if (d && typeof d.principalName === "string" && !declared.some((a) => a?.principalName === d.principalName)) {
+      const other = declared.find(
+        (a) => typeof a?.principalName === "string" && a.principalName.toLowerCase() === d.principalName.toLowerCase(),
+      );
       add(
         "deployer.principalName",
         d.principalName,
-        "one of existingServer.administrators: the provider connects as the deployer, who must be an administrator",
+        other
+          ? `the administrator's name exactly as declared, ${JSON.stringify(other.principalName)}: the provider logs in with it, and PostgreSQL role names are case-sensitive`
+          : "one of existingServer.administrators: the provider connects as the deployer, who must be an administrator",
       );
     }
   }
@@ -357,7 +362,17 @@ function validateAll(name: string, args: EntraPostgresArgs): { administrators: G
   });
   const access = (args.access ?? []).map((e) => (e?.principal && adminNames.has(e.principal.name) ? { ...e, administrator: true } : e));
   if (args.roleCreator !== undefined && !adminNames.has(args.roleCreator)) {
-    add("roleCreator", args.roleCreator, "one of the server's administrators: the one that ran the stack's first `pulumi up`");
+    const other =
+      typeof args.roleCreator === "string"
+        ? [...adminNames].find((n) => typeof n === "string" && n.toLowerCase() === args.roleCreator!.toLowerCase())
+        : undefined;
+    add(
+      "roleCreator",
+      args.roleCreator,
+      other
+        ? `the administrator's name exactly as declared, ${JSON.stringify(other)} (PostgreSQL role names are case-sensitive)`
+        : "one of the server's administrators: the one that ran the stack's first `pulumi up`",
+    );
   }
   issues.push(
     ...validateAccessInput(accessInput(args, administrators, access), { objectIdsLookedUp: true }).filter(

@@ -231,9 +231,9 @@ export function validateAccessInput(args: AccessInput, options: AccessValidation
     add("databases", args.databases, "a list of databases: [{ name }]");
   } else
     (args.databases ?? []).forEach((db, i) => {
-      const before = issues.length;
       validateDatabase(db, `databases[${i}]`, databases, add);
-      if (issues.length > before && typeof db?.name === "string") rejected.add(db.name);
+      // Only a rejected name: a database with, say, a bad schema still has its grants checked.
+      if (typeof db?.name === "string" && !databases.has(db.name)) rejected.add(db.name);
     });
   if (Array.isArray(args.databases ?? []) && (args.databases ?? []).length === 0)
     add("databases", args.databases, "at least one database to grant on");

@@ -201,7 +201,18 @@ function validateTags(tags: EntraPostgresServerArgs["tags"], add: Add): void {
   if (tags === undefined) return;
   const entries = Object.entries(tags);
   if (entries.length > 50) add("tags", `${entries.length} tags`, "at most 50 tags per resource (Azure's limit)");
+  // Tag names are case-insensitive in ARM ("Tag names are case-insensitive for operations",
+  // learn.microsoft.com/azure/azure-resource-manager/management/tag-resources): Env and env are one tag.
+  const seen = new Map<string, string>();
   for (const [key, value] of entries) {
+    if (seen.has(key.toLowerCase())) {
+      add(
+        `tags[${JSON.stringify(key)}]`,
+        key,
+        `one tag per name: Azure ignores case, so it is the same tag as ${JSON.stringify(seen.get(key.toLowerCase()))}`,
+      );
+    }
+    seen.set(key.toLowerCase(), key);
     if (key.length === 0 || key.length > 512 || /[<>%&\\?/]/.test(key) || CONTROL_CHARACTER.test(key)) {
       add(`tags[${JSON.stringify(key)}]`, key, "a tag name of 1-512 characters without < > % & \\ ? / or control characters");
     }

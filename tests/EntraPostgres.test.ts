@@ -138,6 +138,15 @@ const COMPONENT_BAD: [string, Change, string][] = [
     addEntry("Alice Smith", "Group", IDS.alice.toUpperCase()),
     "access[2].principal.objectId",
   ],
+  [
+    "a deployer spelled as an existing server's administrator except for case",
+    (a) => {
+      existing()(a);
+      a.deployer.principalName = "CI-Deployer";
+    },
+    "deployer.principalName",
+  ],
+  ["a role creator spelled as an administrator except for case", (a) => (a.roleCreator = "PG-DBA"), "roleCreator"],
   // 4. existingServer, field by field.
   ["an fqdn that is a URL", existing({ fqdn: "https://pg-shared.postgres.database.azure.com" }), "existingServer.fqdn"],
   ["an fqdn with a space", existing({ fqdn: "pg shared.postgres.database.azure.com" }), "existingServer.fqdn"],
@@ -374,6 +383,16 @@ describe("EntraPostgres", () => {
     a.access![0].grants = [{ database: "orders", privileges: ["SELECT"] as never }];
     const { error } = await evaluate(() => new EntraPostgres("orders", a));
     expect((error as InputError).message).toMatch(/access\[0\]\.grants\[0\]\.privileges = \["SELECT"\]: a map from object kinds/);
+  });
+
+  it("tells a deployer spelled in another case which spelling the server has", async () => {
+    const a = args();
+    existing()(a);
+    a.deployer.principalName = "CI-Deployer";
+    const { error } = await evaluate(() => new EntraPostgres("orders", a));
+    expect((error as InputError).issues).toEqual([
+      expect.objectContaining({ field: "deployer.principalName", allowed: expect.stringContaining('"ci-deployer"') }),
+    ]);
   });
 
   it("says which generated rule a user's rule collides with", async () => {

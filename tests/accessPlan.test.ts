@@ -508,6 +508,14 @@ describe("edge input", () => {
     expect(JSON.stringify(issues)).not.toContain("(none)");
   });
 
+  it("still checks the grants on a database whose name is fine but whose schemas are not", () => {
+    const issues = validateAccessInput({
+      ...input(reader({ grants: [{ database: "orders", preset: "admin" as never }] })),
+      databases: [{ name: "orders", schemas: ["pg_catalog"] }],
+    });
+    expect(issues.map((i) => i.field).sort()).toEqual(["access[0].grants[0].preset", "databases[0].schemas[0]"]);
+  });
+
   it("says a map of object kinds is expected when privileges is a list", () => {
     const issues = validateAccessInput(input(reader({ grants: [{ database: "orders", privileges: ["SELECT"] as never }] })));
     expect(issues).toHaveLength(1);

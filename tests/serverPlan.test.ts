@@ -211,6 +211,8 @@ const CASE_INSENSITIVE: Case[] = [
     (a) => (a.deployerAdministrator = { principalName: "ALICE@contoso.com", principalType: "User" }),
     "deployerAdministrator.principalName",
   ],
+  ["tags Env and env", (a) => (a.tags = { Env: "dev", env: "prod" }), 'tags["env"]'],
+  ["tags COST and Cost", (a) => (a.tags = { owner: "data", COST: "42", Cost: "43" }), 'tags["Cost"]'],
   [
     "a client id equal to the object id except for case",
     (a) =>
@@ -290,6 +292,7 @@ const GOOD_INPUTS: [description: string, change: (a: EntraPostgresServerArgs) =>
   ["firewall rules that differ by more than case", (a) => (a.network = publicRules("office", "office-2", "Office_3"))],
   ["a rule named AllowAll without allowAllAddresses", (a) => (a.network = publicRules("AllowAll"))],
   ["the generated rules alone", (a) => (a.network = { mode: "public", allowAzureServices: true, allowAllAddresses: true })],
+  ["tags that differ by more than case", (a) => (a.tags = { env: "dev", environment: "dev", Owner: "data" })],
   ["an administrator with an upper-case object id", (a) => (nth(a.administrators, 1).objectId = IDS.alice.toUpperCase())],
   ["an administrator name with non-ASCII letters", (a) => (nth(a.administrators, 0).principalName = "Datenbank-Admins (Zoë)")],
   ["an administrator name with inner spaces", (a) => (nth(a.administrators, 0).principalName = "Data  Ops  Team")],
