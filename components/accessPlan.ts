@@ -283,9 +283,8 @@ export function validateAccessInput(args: AccessInput, options: AccessValidation
         name === `${db}_readwrite` ||
         name.startsWith(`${db}_read_`) ||
         name.startsWith(`${db}_readwrite_`) ||
-        name.startsWith(`${db}_owner_members`) ||
-        name.startsWith(`${db}_read_by_`) ||
-        name.startsWith(`${db}_readwrite_by_`),
+        // with schemas and/or a _by_<hex> suffix (accessRoleName)
+        name.startsWith(`${db}_owner_members`),
     );
   for (const db of databases.values()) {
     if ((db.owner ?? ownerRoleName(db.name)) === manager) {

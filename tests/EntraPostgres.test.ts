@@ -122,7 +122,11 @@ const COMPONENT_BAD: [string, Change, string][] = [
     "server.network.firewallRules[0].name",
   ],
   // 3. One identity, two entries.
-  ["an entry named as an administrator group but in other case", addEntry("PG-DBA", "Group"), "access[2].principal.name"],
+  [
+    "an entry named as an administrator group but in other case",
+    (a) => (a.access![1].principal.name = "PG-DBA"),
+    "access[1].principal.name",
+  ],
   ["an entry named as an administrator user but in other case", addEntry("Alice@Contoso.com", "User"), "access[2].principal.name"],
   ["an entry named as the deployer but in other case", addEntry("CI-DEPLOYER", "ServicePrincipal"), "access[2].principal.name"],
   [
