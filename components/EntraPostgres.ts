@@ -361,7 +361,14 @@ function validateAll(name: string, args: EntraPostgresArgs): { administrators: G
       );
   });
   const access = (args.access ?? []).map((e) => (e?.principal && adminNames.has(e.principal.name) ? { ...e, administrator: true } : e));
-  if (args.roleCreator !== undefined && !adminNames.has(args.roleCreator)) {
+  const accessIssues = validateAccessInput(accessInput(args, administrators, access), { objectIdsLookedUp: true })
+    // The administrators' checks are reported above, under the user's field names.
+    .filter((i) => !i.field.startsWith("administrators["))
+    // The deployer is deployer.principalName in the user's input; report a problem with it once.
+    .map((i) => (i.field === "deployer" ? { ...i, field: "deployer.principalName", value: d?.principalName } : i))
+    .filter((i) => i.field !== "deployer.principalName" || !issues.some((x) => x.field === "deployer.principalName"));
+  // A role creator that is no name at all is reported once, by the access checks.
+  if (args.roleCreator !== undefined && !adminNames.has(args.roleCreator) && !accessIssues.some((i) => i.field === "roleCreator")) {
     const other =
       typeof args.roleCreator === "string"
         ? [...adminNames].find((n) => typeof n === "string" && n.toLowerCase() === args.roleCreator!.toLowerCase())
@@ -374,12 +381,7 @@ function validateAll(name: string, args: EntraPostgresArgs): { administrators: G
         : "one of the server's administrators: the one that ran the stack's first `pulumi up`",
     );
   }
-  issues.push(
-    ...validateAccessInput(accessInput(args, administrators, access), { objectIdsLookedUp: true }).filter(
-      // The deployer's own checks, and the administrators', are reported above under the user's field names.
-      (i) => (i.field !== "deployer" || d?.principalName) && !i.field.startsWith("administrators["),
-    ),
-  );
+  issues.push(...accessIssues);
   throwIfIssues("EntraPostgres", issues);
   return { administrators, access };
 }

@@ -399,6 +399,21 @@ describe("EntraPostgres", () => {
     ]);
   });
 
+  it.each([
+    ["a new server", (_a: EntraPostgresArgs) => undefined],
+    ["an existing server", existing({ administrators: [{ principalName: "ci-deployer\n", principalType: "ServicePrincipal" }] })],
+  ])("reports a deployer and a role creator with control characters once each, on %s", async (_what, change) => {
+    const a = args();
+    change(a);
+    a.deployer.principalName = "ci-deployer\n";
+    a.roleCreator = "first\u0000";
+    const { cloud, error } = await evaluate(() => new EntraPostgres("orders", a));
+    const fields = (error as InputError).issues.map((i) => i.field);
+    expect(fields.filter((f) => f.startsWith("deployer"))).toEqual(["deployer.principalName"]);
+    expect(fields.filter((f) => f === "roleCreator")).toHaveLength(1);
+    expect(cloud.resources).toEqual([]);
+  });
+
   it("says which generated rule a user's rule collides with", async () => {
     const a = args();
     a.server!.network = {
