@@ -7,7 +7,8 @@ import { AccessPlan, buildAccessPlan, validateAccessInput } from "./accessPlan";
 import { lookupObjectId } from "./entraLookup";
 import { InputIssue, throwIfIssues } from "./errors";
 import { GuideAdministrator, LoginGuideEntry, loginGuide, renderLoginGuide } from "./loginGuide";
-import { validateServerArgs } from "./serverPlan";
+import { PRINCIPAL_TYPES, isUuid, roleNameProblem } from "./principals";
+import { azureNameKey, validateServerArgs } from "./serverPlan";
 
 /** The identity that runs `pulumi up` and connects to PostgreSQL with its own Entra token. */
 export interface DeployerArgs {
@@ -172,6 +173,74 @@ function accessInput(args: EntraPostgresArgs, administrators: GuideAdministrator
   };
 }
 
+/** The firewall rule withDeployer adds for deployer.ipAddress. */
+const DEPLOYER_RULE = "deployer";
+
+// A host name: dot-separated labels of letters, digits and inner hyphens (RFC 1123), at most 253 characters.
+const HOST_NAME = /^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** existingServer's fields, checked as a new server's are; returns its administrators. */
+function validateExistingServer(
+  existing: ExistingServerArgs,
+  add: (field: string, value: unknown, allowed: string) => void,
+): GuideAdministrator[] {
+  const f = "existingServer";
+  if (existing === null || typeof existing !== "object") {
+    add(f, existing, "an object with fqdn and administrators");
+    return [];
+  }
+  if (existing.fqdn === undefined || existing.fqdn === null) {
+    add(`${f}.fqdn`, existing.fqdn, "the server's host name, e.g. <server>.postgres.database.azure.com");
+  } else if (typeof existing.fqdn === "string" && !HOST_NAME.test(existing.fqdn)) {
+    add(
+      `${f}.fqdn`,
+      existing.fqdn,
+      "a host name such as <server>.postgres.database.azure.com: no scheme (https://), port, path, spaces or trailing dot",
+    );
+  }
+  if (typeof existing.tenantId === "string" && !isUuid(existing.tenantId)) {
+    add(`${f}.tenantId`, existing.tenantId, "a tenant id (UUID), or leave unset to use the deploying identity's tenant");
+  }
+  if (existing.groupSync !== undefined && typeof existing.groupSync !== "boolean") {
+    add(`${f}.groupSync`, existing.groupSync, "true or false: whether pgaadauth.enable_group_sync is on on that server");
+  }
+  if (!Array.isArray(existing.administrators)) {
+    add(`${f}.administrators`, existing.administrators, "a list of the server's Entra administrators: [{ principalName, principalType }]");
+    return [];
+  }
+  const names = new Map<string, string>();
+  const valid: GuideAdministrator[] = [];
+  existing.administrators.forEach((a, i) => {
+    const af = `${f}.administrators[${i}]`;
+    if (a === null || typeof a !== "object") return add(af, a, "an object with principalName and principalType");
+    let ok = true;
+    if (!(PRINCIPAL_TYPES as readonly string[]).includes(a.principalType)) {
+      add(`${af}.principalType`, a.principalType, `one of ${PRINCIPAL_TYPES.join(", ")}`);
+      ok = false;
+    }
+    if (typeof a.principalName !== "string") {
+      add(`${af}.principalName`, a.principalName, "the user's UPN, or the display name of a group, service principal or managed identity");
+      return;
+    }
+    const problem = roleNameProblem(a.principalName);
+    if (problem) {
+      add(`${af}.principalName`, a.principalName, problem);
+      ok = false;
+    } else if (a.principalType === "User" && !a.principalName.includes("@")) {
+      add(`${af}.principalName`, a.principalName, "a user principal name (UPN) such as alice@contoso.com; users log in with their UPN");
+      ok = false;
+    }
+    const lower = a.principalName.toLowerCase();
+    if (names.has(lower)) {
+      add(`${af}.principalName`, a.principalName, `an administrator listed once (Entra ignores case; it is also ${names.get(lower)})`);
+      ok = false;
+    }
+    names.set(lower, af);
+    if (ok) valid.push(a);
+  });
+  return valid;
+}
+
 function withDeployer(server: Omit<EntraPostgresServerArgs, "deployerAdministrator">, deployer: DeployerArgs): EntraPostgresServerArgs {
   const network = server.network ?? { mode: "public" as const, firewallRules: [] };
   const withRule =
@@ -180,7 +249,7 @@ function withDeployer(server: Omit<EntraPostgresServerArgs, "deployerAdministrat
           ...network,
           firewallRules: [
             ...(network.firewallRules ?? []),
-            { name: "deployer", startIpAddress: deployer.ipAddress, endIpAddress: deployer.ipAddress },
+            { name: DEPLOYER_RULE, startIpAddress: deployer.ipAddress, endIpAddress: deployer.ipAddress },
           ],
         }
       : network;
@@ -220,43 +289,99 @@ function validateAll(name: string, args: EntraPostgresArgs): { administrators: G
 
   let administrators: GuideAdministrator[] = [];
   if (args.server) {
+    const userRules = args.server.network?.mode === "public" ? args.server.network.firewallRules : undefined;
+    const userRuleCount = Array.isArray(userRules) ? userRules.length : 0;
+    const deployerRule = `network.firewallRules[${userRuleCount}]`;
+    const addsDeployerRule = Boolean(d?.ipAddress) && (args.server.network ?? { mode: "public" }).mode === "public";
+    if (addsDeployerRule) {
+      (Array.isArray(userRules) ? userRules : []).forEach((r, i) => {
+        // ARM compares firewall rule names without regard to case: "Deployer" is the same resource.
+        if (typeof r?.name === "string" && azureNameKey(r.name) === azureNameKey(DEPLOYER_RULE)) {
+          add(
+            `server.network.firewallRules[${i}].name`,
+            r.name,
+            `another name: the component adds a firewall rule named "${DEPLOYER_RULE}" for deployer.ipAddress (Azure ignores case in rule names)`,
+          );
+        }
+      });
+    }
     const serverIssues = validateServerArgs(name, withDeployer(args.server, d ?? { principalName: "", principalType: "User" }));
-    issues.push(
-      ...serverIssues.map((i) => ({
-        ...i,
-        field: i.field.startsWith("deployerAdministrator") ? i.field.replace("deployerAdministrator", "deployer") : `server.${i.field}`,
-      })),
-    );
+    for (const i of serverIssues) {
+      if (i.field.startsWith("deployerAdministrator")) {
+        issues.push({ ...i, field: i.field.replace("deployerAdministrator", "deployer") });
+      } else if (addsDeployerRule && (i.field === deployerRule || i.field.startsWith(`${deployerRule}.`))) {
+        // The rule withDeployer appended: report it where the user wrote the address. A name clash is
+        // reported above, on the user's own rule.
+        // Start and end are the same address: one line for it.
+        if (!i.field.endsWith(".name") && !issues.some((x) => x.field === "deployer.ipAddress"))
+          issues.push({ ...i, field: "deployer.ipAddress", value: d!.ipAddress });
+      } else issues.push({ ...i, field: `server.${i.field}` });
+    }
     administrators = [
       ...(args.server.administrators ?? []).map((a) => ({ principalName: a.principalName, principalType: a.principalType })),
     ];
     if (d) administrators.push({ principalName: d.principalName, principalType: d.principalType });
   } else if (args.existingServer) {
-    administrators = args.existingServer.administrators ?? [];
+    administrators = validateExistingServer(args.existingServer, add);
     const port = args.existingServer.port;
     if (d?.ipAddress !== undefined)
       add("deployer.ipAddress", d.ipAddress, "unset with existingServer: its firewall is managed where the server is");
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
       add("existingServer.port", port, "a TCP port, 1-65535 (5432, or 6432 for PgBouncer)");
-    if (d && !administrators.some((a) => a.principalName === d.principalName)) {
+    const declared = Array.isArray(args.existingServer.administrators) ? args.existingServer.administrators : [];
+    if (d && typeof d.principalName === "string" && !declared.some((a) => a?.principalName === d.principalName)) {
+      const other = declared.find(
+        (a) => typeof a?.principalName === "string" && a.principalName.toLowerCase() === d.principalName.toLowerCase(),
+      );
       add(
         "deployer.principalName",
         d.principalName,
-        "one of existingServer.administrators: the provider connects as the deployer, who must be an administrator",
+        other
+          ? `the administrator's name exactly as declared, ${JSON.stringify(other.principalName)}: the provider logs in with it, and PostgreSQL role names are case-sensitive`
+          : "one of existingServer.administrators: the provider connects as the deployer, who must be an administrator",
       );
     }
   }
   const adminNames = new Set(administrators.map((a) => a.principalName));
+  // One identity, two entries: an access entry with an administrator's object id under another name.
+  const adminIds = new Map<string, string>();
+  (args.server?.administrators ?? []).forEach((a, i) => {
+    if (typeof a?.objectId === "string" && isUuid(a.objectId))
+      adminIds.set(a.objectId.toLowerCase(), `server.administrators[${i}] (${a.principalName})`);
+  });
+  (args.access ?? []).forEach((e, i) => {
+    const id = e?.principal?.objectId;
+    if (typeof id !== "string" || !isUuid(id)) return;
+    const admin = adminIds.get(id.toLowerCase());
+    if (admin !== undefined && !admin.endsWith(`(${e.principal.name})`))
+      add(
+        `access[${i}].principal.objectId`,
+        id,
+        `the object id of this principal only: it is the id of administrator ${admin}; give the entry that administrator's name`,
+      );
+  });
   const access = (args.access ?? []).map((e) => (e?.principal && adminNames.has(e.principal.name) ? { ...e, administrator: true } : e));
-  if (args.roleCreator !== undefined && !adminNames.has(args.roleCreator)) {
-    add("roleCreator", args.roleCreator, "one of the server's administrators: the one that ran the stack's first `pulumi up`");
+  const accessIssues = validateAccessInput(accessInput(args, administrators, access), { objectIdsLookedUp: true })
+    // The administrators' checks are reported above, under the user's field names.
+    .filter((i) => !i.field.startsWith("administrators["))
+    // The deployer is deployer.principalName in the user's input; report a problem with it once.
+    .map((i) => (i.field === "deployer" ? { ...i, field: "deployer.principalName", value: d?.principalName } : i))
+    .filter((i) => i.field !== "deployer.principalName" || !issues.some((x) => x.field === "deployer.principalName"));
+  // A role creator that is no name at all is reported once, by the access checks.
+  if (args.roleCreator !== undefined && !adminNames.has(args.roleCreator) && !accessIssues.some((i) => i.field === "roleCreator")) {
+    const other =
+      typeof args.roleCreator === "string"
+        ? [...adminNames].find((n) => typeof n === "string" && n.toLowerCase() === args.roleCreator!.toLowerCase())
+        : undefined;
+    add(
+      "roleCreator",
+      args.roleCreator,
+      other
+        ? `the administrator's name exactly as declared, ${JSON.stringify(other)} (PostgreSQL role names are case-sensitive)`
+        : "one of the server's administrators: the one that ran the stack's first `pulumi up`",
+    );
   }
-  issues.push(
-    ...validateAccessInput(accessInput(args, administrators, access), { objectIdsLookedUp: true }).filter(
-      // The deployer's own checks are reported above, under the user's field names.
-      (i) => i.field !== "deployer" || d?.principalName,
-    ),
-  );
+  issues.push(...accessIssues);
   throwIfIssues("EntraPostgres", issues);
   return { administrators, access };
 }

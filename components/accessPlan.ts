@@ -225,8 +225,18 @@ export function validateAccessInput(args: AccessInput, options: AccessValidation
   }
 
   const databases = new Map<string, DatabaseArgs>();
-  (args.databases ?? []).forEach((db, i) => validateDatabase(db, `databases[${i}]`, databases, add));
-  if ((args.databases ?? []).length === 0) add("databases", args.databases, "at least one database to grant on");
+  // Databases declared but rejected: grants on them are not reported a second time as "undeclared".
+  const rejected = new Set<string>();
+  if (args.databases !== undefined && !Array.isArray(args.databases)) {
+    add("databases", args.databases, "a list of databases: [{ name }]");
+  } else
+    (args.databases ?? []).forEach((db, i) => {
+      validateDatabase(db, `databases[${i}]`, databases, add);
+      // Only a rejected name: a database with, say, a bad schema still has its grants checked.
+      if (typeof db?.name === "string" && !databases.has(db.name)) rejected.add(db.name);
+    });
+  if (Array.isArray(args.databases ?? []) && (args.databases ?? []).length === 0)
+    add("databases", args.databases, "at least one database to grant on");
 
   const manager = managerRoleName(
     [...databases.values()].filter((d) => typeof d.name === "string"),
@@ -255,6 +265,13 @@ export function validateAccessInput(args: AccessInput, options: AccessValidation
   }
 
   const principals = new Map<string, string>();
+  const objectIds = new Map<string, string>();
+  // The server's administrators by role name. Entra compares UPNs and names without regard to case,
+  // so an entry that differs from one only in case is the same identity under a second role name.
+  const administrators = new Map<string, string>();
+  for (const a of [args.deployer, args.roleCreator, ...(Array.isArray(args.administrators) ? args.administrators : [])] as unknown[]) {
+    if (typeof a === "string" && a.length > 0 && !administrators.has(a.toLowerCase())) administrators.set(a.toLowerCase(), a);
+  }
   // Names the component gives its own roles; a principal of the same name would be merged into them.
   const ours = [...databases.values()].map((db) => ({ db: db.name, owner: db.owner ?? ownerRoleName(db.name) }));
   const isOurs = (name: string) =>
@@ -266,6 +283,7 @@ export function validateAccessInput(args: AccessInput, options: AccessValidation
         name === `${db}_readwrite` ||
         name.startsWith(`${db}_read_`) ||
         name.startsWith(`${db}_readwrite_`) ||
+        // with schemas and/or a _by_<hex> suffix (accessRoleName)
         name.startsWith(`${db}_owner_members`),
     );
   for (const db of databases.values()) {
@@ -276,15 +294,25 @@ export function validateAccessInput(args: AccessInput, options: AccessValidation
   if (args.access !== undefined && !Array.isArray(args.access)) add("access", args.access, "a list of access entries");
   else
     (args.access ?? []).forEach((entry, i) => {
-      validateEntry(entry, `access[${i}]`, databases, principals, options, add);
+      validateEntry(entry, `access[${i}]`, databases, rejected, principals, objectIds, administrators, options, add);
       if (typeof entry?.principal?.name === "string" && isOurs(entry.principal.name)) {
         add(
           `access[${i}].principal.name`,
           entry.principal.name,
-          `a name other than the component's own roles (${manager}, <database>_owner, <database>_read, <database>_readwrite)`,
+          `a name other than the component's own roles (${manager}, <database>_owner, <database>_read, <database>_readwrite, <database>_owner_members, with or without schemas or a _by_ suffix)`,
         );
       }
     });
+  if (issues.length === 0) {
+    // Names the component shortens to a hash (over 63 bytes) are not caught by the prefixes above:
+    // compare with every role the plan would create.
+    const plan = buildAccessPlan(args);
+    const generated = new Set([plan.manager, ...plan.databases.map((d) => d.owner), ...plan.accessRoles.map((r) => r.name)]);
+    (args.access ?? []).forEach((entry, i) => {
+      if (generated.has(entry.principal.name))
+        add(`access[${i}].principal.name`, entry.principal.name, "a name other than the roles the component creates for itself");
+    });
+  }
   return issues;
 }
 
@@ -340,11 +368,15 @@ function validateEntry(
   entry: AccessEntryArgs,
   f: string,
   databases: Map<string, DatabaseArgs>,
+  rejected: Set<string>,
   principals: Map<string, string>,
+  objectIds: Map<string, string>,
+  administrators: Map<string, string>,
   options: AccessValidationOptions,
   add: Add,
 ): void {
-  if (!entry || typeof entry !== "object" || !entry.principal) return add(f, entry, "an object with principal and grants");
+  if (!entry || typeof entry !== "object" || !entry.principal || typeof entry.principal !== "object")
+    return add(f, entry, "an object with principal and grants");
   const p = entry.principal;
   const problem = identifierProblem(p.name);
   if (problem) add(`${f}.principal.name`, p.name, problem);
@@ -352,9 +384,27 @@ function validateEntry(
     add(`${f}.principal.name`, p.name, "an Entra principal's name, not a role Azure or PostgreSQL reserves");
   } else {
     const lower = p.name.toLowerCase();
+    const admin = administrators.get(lower);
     if (principals.has(lower))
       add(`${f}.principal.name`, p.name, `a principal listed once (it is also ${principals.get(lower)}); put all its grants in one entry`);
+    else if (admin !== undefined && admin !== p.name)
+      add(
+        `${f}.principal.name`,
+        p.name,
+        `the administrator's name exactly as declared, ${JSON.stringify(admin)}: Entra ignores case, so this is the same identity, and a second spelling would make a second role for it`,
+      );
     principals.set(lower, f);
+  }
+  if (typeof p.objectId === "string" && isUuid(p.objectId)) {
+    // Object ids are UUIDs; Entra compares them without regard to case.
+    const id = p.objectId.toLowerCase();
+    if (objectIds.has(id))
+      add(
+        `${f}.principal.objectId`,
+        p.objectId,
+        `an object id listed once: it is also ${objectIds.get(id)}, and one identity gets one role; put all its grants in one entry`,
+      );
+    else objectIds.set(id, `${f} (${String(p.name)})`);
   }
   if (!(PRINCIPAL_TYPES as readonly string[]).includes(p.type)) add(`${f}.principal.type`, p.type, `one of ${PRINCIPAL_TYPES.join(", ")}`);
   if (p.type === "User" && typeof p.name === "string" && !p.name.includes("@")) {
@@ -373,10 +423,20 @@ function validateEntry(
   const seen = new Map<string, string>();
   entry.grants.forEach((g, j) => {
     const gf = `${f}.grants[${j}]`;
+    if (!g || typeof g !== "object") return add(gf, g, "an object: { database, preset } or { database, privileges }");
+    // A database declared but rejected is reported once, where it is declared.
+    if (rejected.has(g.database)) return;
     const db = databases.get(g.database);
     if (!db) return add(`${gf}.database`, g.database, `one of the databases declared: ${[...databases.keys()].join(", ") || "(none)"}`);
-    const schemas = g.schemas ?? db.schemas ?? ACCESS_DEFAULTS.schemas;
     const declared = db.schemas ?? ACCESS_DEFAULTS.schemas;
+    if (g.schemas !== undefined && (!Array.isArray(g.schemas) || g.schemas.length === 0)) {
+      return add(
+        `${gf}.schemas`,
+        g.schemas,
+        `a non-empty list of schemas declared on database ${g.database} (${declared.join(", ")}), or leave it out to grant on all of them`,
+      );
+    }
+    const schemas = g.schemas ?? declared;
     schemas.forEach((s, k) => {
       if (!declared.includes(s)) add(`${gf}.schemas[${k}]`, s, `a schema declared on database ${g.database}: ${declared.join(", ")}`);
     });
@@ -415,6 +475,13 @@ function validateEntry(
 }
 
 function validatePrivileges(privileges: ExplicitPrivileges, f: string, add: Add): void {
+  if (privileges === null || typeof privileges !== "object" || Array.isArray(privileges)) {
+    return add(
+      f,
+      privileges,
+      `a map from object kinds (${Object.keys(PRIVILEGES).join(", ")}) to lists of privileges, e.g. { table: ["SELECT"] }${Array.isArray(privileges) ? ", not a list" : ""}`,
+    );
+  }
   const kinds = Object.keys(privileges);
   if (kinds.length === 0) return add(f, privileges, `at least one of ${Object.keys(PRIVILEGES).join(", ")} with a non-empty list`);
   for (const kind of kinds) {

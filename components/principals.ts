@@ -42,6 +42,10 @@ export function isUuid(value: unknown): value is string {
   return typeof value === "string" && UUID_PATTERN.test(value);
 }
 
+/** C0 controls (NUL, tab, newline, ...), DEL and C1 controls. */
+// eslint-disable-next-line no-control-regex
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
 /** PostgreSQL's NAMEDATALEN is 64: identifiers keep at most 63 bytes and longer ones are cut silently. */
 export const MAX_ROLE_NAME_BYTES = 63;
 
@@ -56,8 +60,14 @@ export function utf8Bytes(value: string): number {
  */
 export function roleNameProblem(name: string): string | undefined {
   if (name.length === 0) return "a non-empty name";
+  // NUL cannot be stored in PostgreSQL text at all; newlines, tabs and other control characters
+  // (C0, DEL, C1) are never part of an Entra name and would break the login guide and psql commands.
+  const control = CONTROL_CHARACTER.exec(name);
+  if (control) {
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    return `a name without control characters (this one has ${code}${control[0] === "\u0000" ? ", NUL" : control[0] === "\n" ? ", a newline" : ""})`;
+  }
   if (name.trim() !== name) return "a name without leading or trailing spaces";
-  if (name.includes("\u0000")) return "a name without NUL characters";
   const bytes = utf8Bytes(name);
   if (bytes > MAX_ROLE_NAME_BYTES) {
     return `a name of at most ${MAX_ROLE_NAME_BYTES} bytes in UTF-8 (this one has ${bytes}); PostgreSQL would silently truncate it and the login would never match`;

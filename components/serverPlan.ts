@@ -8,7 +8,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { InputIssue, throwIfIssues } from "./errors";
-import { PRINCIPAL_TYPES, PrincipalType, isUuid, nameKey, roleNameProblem } from "./principals";
+import { CONTROL_CHARACTER, PRINCIPAL_TYPES, PrincipalType, isUuid, nameKey, roleNameProblem } from "./principals";
 import type {
   AdministratorArgs,
   DeployerAdministratorArgs,
@@ -41,6 +41,10 @@ const MANAGED_PARAMETERS: Record<string, string> = {
   require_secure_transport: "requireSecureTransport",
   "pgaadauth.enable_group_sync": "groupSync",
 };
+
+/** Firewall rules the component adds for network.allowAzureServices and network.allowAllAddresses. */
+export const ALLOW_AZURE_SERVICES_RULE = "AllowAllAzureServicesAndResourcesWithinAzureIps";
+export const ALLOW_ALL_RULE = "AllowAll";
 
 /** Role names Azure reserves for itself or forbids as the password administrator. */
 const RESERVED_LOGINS = ["azure_superuser", "azuresu", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"];
@@ -197,9 +201,20 @@ function validateTags(tags: EntraPostgresServerArgs["tags"], add: Add): void {
   if (tags === undefined) return;
   const entries = Object.entries(tags);
   if (entries.length > 50) add("tags", `${entries.length} tags`, "at most 50 tags per resource (Azure's limit)");
+  // Tag names are case-insensitive in ARM ("Tag names are case-insensitive for operations",
+  // learn.microsoft.com/azure/azure-resource-manager/management/tag-resources): Env and env are one tag.
+  const seen = new Map<string, string>();
   for (const [key, value] of entries) {
-    if (key.length === 0 || key.length > 512 || /[<>%&\\?/]/.test(key)) {
-      add(`tags[${JSON.stringify(key)}]`, key, "a tag name of 1-512 characters without < > % & \\ ? /");
+    if (seen.has(key.toLowerCase())) {
+      add(
+        `tags[${JSON.stringify(key)}]`,
+        key,
+        `one tag per name: Azure ignores case, so it is the same tag as ${JSON.stringify(seen.get(key.toLowerCase()))}`,
+      );
+    }
+    seen.set(key.toLowerCase(), key);
+    if (key.length === 0 || key.length > 512 || /[<>%&\\?/]/.test(key) || CONTROL_CHARACTER.test(key)) {
+      add(`tags[${JSON.stringify(key)}]`, key, "a tag name of 1-512 characters without < > % & \\ ? / or control characters");
     }
     if (typeof value === "string" && value.length > 256) {
       add(`tags[${JSON.stringify(key)}]`, `${value.slice(0, 20)}...`, "a tag value of at most 256 characters");
@@ -229,18 +244,41 @@ function validatePasswordAuth(args: EntraPostgresServerArgs, add: Add): void {
   }
 }
 
+/**
+ * How Azure compares names: ARM resource names (a server parameter is the `configurations/<name>`
+ * child resource, a firewall rule `firewallRules/<name>`) are case-insensitive ("Resource names are
+ * case-insensitive unless noted", learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules),
+ * and PostgreSQL itself ignores case in parameter names (docs: "Parameter names are not case-sensitive").
+ */
+export function azureNameKey(name: string): string {
+  return name.toLowerCase();
+}
+
 function validateParameters(params: EntraPostgresServerArgs["serverParameters"], add: Add): void {
   if (params === undefined) return;
+  if (params === null || typeof params !== "object" || Array.isArray(params)) {
+    add("serverParameters", params, 'a map of server parameter names to string values, e.g. { "log_min_duration_statement": "500" }');
+    return;
+  }
+  const seen = new Map<string, string>();
   for (const [name, value] of Object.entries(params)) {
-    if (name in MANAGED_PARAMETERS) {
+    const key = azureNameKey(name);
+    if (key in MANAGED_PARAMETERS) {
       add(
         `serverParameters[${JSON.stringify(name)}]`,
         value,
-        `unset here; use the ${MANAGED_PARAMETERS[name]} option, which the component owns`,
+        `unset here; use the ${MANAGED_PARAMETERS[key]} option, which the component owns (Azure ignores the case of parameter names)`,
       );
     } else if (name.length > 256 || !CONFIGURATION_NAME.test(name)) {
       add(`serverParameters[${JSON.stringify(name)}]`, name, "a server parameter name of letters, digits, '_', '-' and '.'");
+    } else if (seen.has(key)) {
+      add(
+        `serverParameters[${JSON.stringify(name)}]`,
+        value,
+        `one entry per parameter: Azure ignores case, so this is the same parameter as ${JSON.stringify(seen.get(key))}`,
+      );
     }
+    seen.set(key, name);
     if (typeof value !== "string") add(`serverParameters[${JSON.stringify(name)}]`, value, "a string value, as ARM takes it");
   }
 }
@@ -253,15 +291,38 @@ function validateNetwork(network: NetworkArgs | undefined, add: Add): void {
   if (network === undefined) return;
   switch (network.mode) {
     case "public": {
-      const seen = new Set<string>();
+      // Firewall rule names are ARM resource names, compared without regard to case: "office" and
+      // "Office" are one rule, and two resources would overwrite each other.
+      const seen = new Map<string, string>();
+      const generated = new Map<string, string>();
+      if (network.allowAzureServices) generated.set(azureNameKey(ALLOW_AZURE_SERVICES_RULE), "network.allowAzureServices");
+      if (network.allowAllAddresses) generated.set(azureNameKey(ALLOW_ALL_RULE), "network.allowAllAddresses");
+      if (network.firewallRules !== undefined && !Array.isArray(network.firewallRules)) {
+        add("network.firewallRules", network.firewallRules, "a list of { name, startIpAddress, endIpAddress }");
+        return;
+      }
       (network.firewallRules ?? []).forEach((rule: FirewallRuleArgs, i: number) => {
         const f = `network.firewallRules[${i}]`;
+        if (rule === null || typeof rule !== "object") {
+          add(f, rule, "an object with name, startIpAddress and endIpAddress");
+          return;
+        }
         if (typeof rule.name !== "string" || !FIREWALL_RULE_NAME.test(rule.name) || rule.name.endsWith("-")) {
           add(`${f}.name`, rule.name, "1-80 letters, digits, '-' or '_', starting with a letter or digit and not ending with '-'");
-        } else if (seen.has(rule.name)) {
-          add(`${f}.name`, rule.name, "a name used by one rule only");
+        } else if (generated.has(azureNameKey(rule.name))) {
+          add(
+            `${f}.name`,
+            rule.name,
+            `another name: the component adds a rule of this name for ${generated.get(azureNameKey(rule.name))} (Azure ignores case in rule names)`,
+          );
+        } else if (seen.has(azureNameKey(rule.name))) {
+          add(
+            `${f}.name`,
+            rule.name,
+            `a name used by one rule only: Azure ignores case, so it is the same rule as ${seen.get(azureNameKey(rule.name))}`,
+          );
         }
-        seen.add(rule.name);
+        if (typeof rule.name === "string" && !seen.has(azureNameKey(rule.name))) seen.set(azureNameKey(rule.name), `${f} (${rule.name})`);
         const okStart = typeof rule.startIpAddress === "string" && IPV4.test(rule.startIpAddress);
         const okEnd = typeof rule.endIpAddress === "string" && IPV4.test(rule.endIpAddress);
         if (!okStart) add(`${f}.startIpAddress`, rule.startIpAddress, "an IPv4 address such as 203.0.113.10");
@@ -422,8 +483,8 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
   if (network.mode === "public") {
     firewallRules.push(...(network.firewallRules ?? []).map((r) => ({ ...r })));
     if (network.allowAzureServices)
-      firewallRules.push({ name: "AllowAllAzureServicesAndResourcesWithinAzureIps", startIpAddress: "0.0.0.0", endIpAddress: "0.0.0.0" });
-    if (network.allowAllAddresses) firewallRules.push({ name: "AllowAll", startIpAddress: "0.0.0.0", endIpAddress: "255.255.255.255" });
+      firewallRules.push({ name: ALLOW_AZURE_SERVICES_RULE, startIpAddress: "0.0.0.0", endIpAddress: "0.0.0.0" });
+    if (network.allowAllAddresses) firewallRules.push({ name: ALLOW_ALL_RULE, startIpAddress: "0.0.0.0", endIpAddress: "255.255.255.255" });
   }
   firewallRules.sort((a, b) => a.name.localeCompare(b.name));
 

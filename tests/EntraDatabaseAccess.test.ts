@@ -123,7 +123,10 @@ describe("EntraDatabaseAccess", () => {
       for (const g of of(T.grant, accessRole).filter((r) => ["table", "sequence", "function"].includes(String(r.inputs.objectType)))) {
         expect(g.inputs.objects).toEqual([]);
       }
-      const second = await build([entry, { ...entry, principal: { ...entry.principal, name: `${entry.principal.name} 2` } }]);
+      const second = await build([
+        entry,
+        { ...entry, principal: { ...entry.principal, name: `${entry.principal.name} 2`, objectId: IDS.bob } },
+      ]);
       expect(second.byType(T.grant)).toHaveLength(cloud.byType(T.grant).length);
       // Its Role, its label, its membership, and the manager role's ADMIN OPTION on it.
       expect(second.resources.length - cloud.resources.length).toBe(4);

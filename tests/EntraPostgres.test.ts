@@ -1,5 +1,5 @@
 import { managedidentity } from "@pulumi/azure-native";
-import { EntraPostgres, EntraPostgresArgs } from "../components/EntraPostgres";
+import { EntraPostgres, EntraPostgresArgs, ExistingServerArgs } from "../components/EntraPostgres";
 import { InputError } from "../components/errors";
 import { FAKE_TENANT, MockCloud, settle, valueOf } from "../scripts/offline/mockCloud";
 import { IDS, evaluate, validServerArgs } from "./support/fixtures";
@@ -66,6 +66,171 @@ describe("a preview of a brand-new stack", () => {
     expect(label.inputs.label).toEqual({ __pulumiUnknown: true }); // how the mock records an unknown input
   });
 });
+
+type Change = (a: EntraPostgresArgs) => void;
+const rules = (...names: string[]) => ({
+  mode: "public" as const,
+  firewallRules: names.map((name, i) => ({ name, startIpAddress: `203.0.113.${i + 1}`, endIpAddress: `203.0.113.${i + 1}` })),
+});
+const existing =
+  (over: Partial<ExistingServerArgs> = {}): Change =>
+  (a) => {
+    delete a.server;
+    delete a.deployer.ipAddress;
+    a.existingServer = {
+      fqdn: "pg-shared.postgres.database.azure.com",
+      administrators: [
+        { principalName: "ci-deployer", principalType: "ServicePrincipal" },
+        { principalName: "pg-dba", principalType: "Group" },
+      ],
+      ...over,
+    };
+  };
+const withAdmins = (...more: ExistingServerArgs["administrators"]) =>
+  existing({ administrators: [{ principalName: "ci-deployer", principalType: "ServicePrincipal" }, ...more] });
+const addEntry =
+  (name: string, type: "User" | "Group" | "ServicePrincipal", objectId?: string): Change =>
+  (a) =>
+    a.access!.push({ principal: { name, type, objectId }, grants: [{ database: "orders", preset: "read" }] });
+
+/** Issue 12: bad input of every class, each rejected before anything registers. */
+const COMPONENT_BAD: [string, Change, string][] = [
+  // 1. Names Azure compares without regard to case.
+  [
+    "the TLS parameter in mixed case",
+    (a) => (a.server!.serverParameters = { Require_Secure_Transport: "OFF" }),
+    'server.serverParameters["Require_Secure_Transport"]',
+  ],
+  [
+    "the group-sync parameter in mixed case",
+    (a) => (a.server!.serverParameters = { "pgaadauth.Enable_Group_Sync": "ON" }),
+    'server.serverParameters["pgaadauth.Enable_Group_Sync"]',
+  ],
+  ["firewall rules office and Office", (a) => (a.server!.network = rules("office", "Office")), "server.network.firewallRules[1].name"],
+  [
+    "administrators whose object ids differ in case",
+    (a) => a.server!.administrators!.push({ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.alice.toUpperCase() }),
+    "server.administrators[2].objectId",
+  ],
+  // 2. Names the component generates.
+  ["a user rule named deployer", (a) => (a.server!.network = rules("deployer")), "server.network.firewallRules[0].name"],
+  ["a user rule named Deployer", (a) => (a.server!.network = rules("office", "Deployer")), "server.network.firewallRules[1].name"],
+  ["a user rule named DEPLOYER", (a) => (a.server!.network = rules("a", "b", "DEPLOYER")), "server.network.firewallRules[2].name"],
+  [
+    "a user rule named AllowAll beside allowAllAddresses",
+    (a) => (a.server!.network = { ...rules("allowall"), allowAllAddresses: true }),
+    "server.network.firewallRules[0].name",
+  ],
+  // 3. One identity, two entries.
+  [
+    "an entry named as an administrator group but in other case",
+    (a) => (a.access![1].principal.name = "PG-DBA"),
+    "access[1].principal.name",
+  ],
+  ["an entry named as an administrator user but in other case", addEntry("Alice@Contoso.com", "User"), "access[2].principal.name"],
+  ["an entry named as the deployer but in other case", addEntry("CI-DEPLOYER", "ServicePrincipal"), "access[2].principal.name"],
+  [
+    "two entries with one object id in different case",
+    (a) => {
+      a.access![0].principal.objectId = IDS.readers;
+      addEntry("Report Readers", "Group", IDS.readers.toUpperCase())(a);
+    },
+    "access[2].principal.objectId",
+  ],
+  [
+    "an entry with an administrator's object id under another name",
+    addEntry("Alice Smith", "Group", IDS.alice.toUpperCase()),
+    "access[2].principal.objectId",
+  ],
+  [
+    "a deployer spelled as an existing server's administrator except for case",
+    (a) => {
+      existing()(a);
+      a.deployer.principalName = "CI-Deployer";
+    },
+    "deployer.principalName",
+  ],
+  ["a role creator spelled as an administrator except for case", (a) => (a.roleCreator = "PG-DBA"), "roleCreator"],
+  // 4. existingServer, field by field.
+  ["an fqdn that is a URL", existing({ fqdn: "https://pg-shared.postgres.database.azure.com" }), "existingServer.fqdn"],
+  ["an fqdn with a space", existing({ fqdn: "pg shared.postgres.database.azure.com" }), "existingServer.fqdn"],
+  ["an fqdn with a path", existing({ fqdn: "pg-shared.postgres.database.azure.com/orders" }), "existingServer.fqdn"],
+  ["an fqdn with a port", existing({ fqdn: "pg-shared.postgres.database.azure.com:5432" }), "existingServer.fqdn"],
+  ["an empty fqdn", existing({ fqdn: "" }), "existingServer.fqdn"],
+  [
+    "an unknown administrator type",
+    withAdmins({ principalName: "pg-dba", principalType: "Team" as never }),
+    "existingServer.administrators[1].principalType",
+  ],
+  [
+    "ARM's spelling of a managed identity",
+    withAdmins({ principalName: "id-x", principalType: "Unknown" as never }),
+    "existingServer.administrators[1].principalType",
+  ],
+  [
+    "an administrator name over 63 bytes",
+    withAdmins({ principalName: "ä".repeat(32), principalType: "Group" }),
+    "existingServer.administrators[1].principalName",
+  ],
+  [
+    "an administrator user without a UPN",
+    withAdmins({ principalName: "Alice Smith", principalType: "User" }),
+    "existingServer.administrators[1].principalName",
+  ],
+  [
+    "an administrator name with a newline",
+    withAdmins({ principalName: "pg\ndba", principalType: "Group" }),
+    "existingServer.administrators[1].principalName",
+  ],
+  [
+    "one administrator twice, in two cases",
+    withAdmins({ principalName: "pg-dba", principalType: "Group" }, { principalName: "PG-DBA", principalType: "Group" }),
+    "existingServer.administrators[2].principalName",
+  ],
+  ["port 0", existing({ port: 0 }), "existingServer.port"],
+  ["port 70000", existing({ port: 70000 }), "existingServer.port"],
+  ["a fractional port", existing({ port: 5432.5 }), "existingServer.port"],
+  ["a tenant id that is a domain", existing({ tenantId: "contoso.onmicrosoft.com" }), "existingServer.tenantId"],
+  // 5. Edge values.
+  [
+    "a preset grant on no schemas",
+    (a) => (a.access![0].grants = [{ database: "orders", schemas: [], preset: "read" }]),
+    "access[0].grants[0].schemas",
+  ],
+  ["a principal name with a newline", (a) => (a.access![0].principal.name = "Data\nReaders"), "access[0].principal.name"],
+  ["a principal name with NUL", (a) => (a.access![0].principal.name = "Data\u0000Readers"), "access[0].principal.name"],
+  ["a database name with a newline", (a) => (a.databases = [{ name: "orders\n" }]), "databases[0].name"],
+  ["a deployer name with a newline", (a) => (a.deployer.principalName = "ci-deployer\n"), "deployer.principalName"],
+  [
+    "a server administrator name with a vertical tab",
+    (a) => (a.server!.administrators![0].principalName = "pg\u000bdba"),
+    "server.administrators[0].principalName",
+  ],
+  // 6. Field paths as the user wrote them.
+  ["a bad deployer address", (a) => (a.deployer.ipAddress = "203.0.113"), "deployer.ipAddress"],
+  ["a deployer address of 0.0.0.0", (a) => (a.deployer.ipAddress = "0.0.0.0"), "deployer.ipAddress"],
+  [
+    "privileges as a list",
+    (a) => (a.access![0].grants = [{ database: "orders", privileges: ["SELECT"] as never }]),
+    "access[0].grants[0].privileges",
+  ],
+];
+
+/** Edge inputs that are accepted. */
+const COMPONENT_GOOD: [string, Change][] = [
+  ["a user rule named deployer-2", (a) => (a.server!.network = rules("deployer-2"))],
+  [
+    "a user rule named deployer when the deployer has no address",
+    (a) => {
+      a.server!.network = rules("deployer");
+      delete a.deployer.ipAddress;
+    },
+  ],
+  ["an entry spelled exactly as an administrator", addEntry("alice@contoso.com", "User")],
+  ["an existing server with an upper-case host name", existing({ fqdn: "PG-Shared.postgres.database.azure.com" })],
+  ["an existing server on PgBouncer's port", existing({ port: 6432 })],
+  ["an unmanaged server parameter in mixed case", (a) => (a.server!.serverParameters = { Log_Min_Duration_Statement: "500" })],
+];
 
 describe("EntraPostgres", () => {
   it("connects as the deployer with its Azure token, over TLS, not as superuser", async () => {
@@ -169,11 +334,7 @@ describe("EntraPostgres", () => {
       "deployer.ipAddress",
     ],
     ["a bad server name", (a: EntraPostgresArgs) => (a.server!.serverName = "Bad_Name"), "server.serverName"],
-    [
-      "a bad deployer address",
-      (a: EntraPostgresArgs) => (a.deployer.ipAddress = "300.1.1.1"),
-      "server.network.firewallRules[1].startIpAddress",
-    ],
+    ["a bad deployer address", (a: EntraPostgresArgs) => (a.deployer.ipAddress = "300.1.1.1"), "deployer.ipAddress"],
     [
       "a grant on an unknown database",
       (a: EntraPostgresArgs) => (a.access![0].grants[0].database = "ordres"),
@@ -186,6 +347,90 @@ describe("EntraPostgres", () => {
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).issues.map((i) => i.field)).toContain(field);
     expect(cloud.resources).toEqual([]);
+  });
+
+  it.each(COMPONENT_BAD)("rejects %s before registering anything", async (_what, change, field) => {
+    const a = args();
+    change(a);
+    const { cloud, error } = await evaluate(() => new EntraPostgres("orders", a));
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).issues.map((i) => i.field)).toContain(field);
+    expect(cloud.resources).toEqual([]);
+  });
+
+  it.each([
+    ["an address that is not IPv4", "300.1.1.1"],
+    ["a host name", "office.contoso.com"],
+    ["0.0.0.0, which would mean every Azure tenant", "0.0.0.0"],
+  ])("reports a bad deployer.ipAddress (%s) as deployer.ipAddress, not as a rule the component appended", async (_what, ip) => {
+    const a = args();
+    a.deployer.ipAddress = ip;
+    const { cloud, error } = await evaluate(() => new EntraPostgres("orders", a));
+    const fields = (error as InputError).issues.map((i) => i.field);
+    expect(fields).toContain("deployer.ipAddress");
+    expect(fields.filter((f) => f.includes("firewallRules"))).toEqual([]);
+    expect(cloud.resources).toEqual([]);
+  });
+
+  it("reports a reserved database once, without a second line about undeclared databases", async () => {
+    const a = args();
+    a.databases = [{ name: "postgres" }];
+    for (const e of a.access!) e.grants = [{ database: "postgres", preset: "read" }];
+    const { cloud, error } = await evaluate(() => new EntraPostgres("orders", a));
+    expect((error as InputError).issues.map((i) => i.field)).toEqual(["databases[0].name"]);
+    expect((error as InputError).message).not.toContain("(none)");
+    expect(cloud.resources).toEqual([]);
+  });
+
+  it("says a map of object kinds is expected when privileges is a list", async () => {
+    const a = args();
+    a.access![0].grants = [{ database: "orders", privileges: ["SELECT"] as never }];
+    const { error } = await evaluate(() => new EntraPostgres("orders", a));
+    expect((error as InputError).message).toMatch(/access\[0\]\.grants\[0\]\.privileges = \["SELECT"\]: a map from object kinds/);
+  });
+
+  it("tells a deployer spelled in another case which spelling the server has", async () => {
+    const a = args();
+    existing()(a);
+    a.deployer.principalName = "CI-Deployer";
+    const { error } = await evaluate(() => new EntraPostgres("orders", a));
+    expect((error as InputError).issues).toEqual([
+      expect.objectContaining({ field: "deployer.principalName", allowed: expect.stringContaining('"ci-deployer"') }),
+    ]);
+  });
+
+  it.each([
+    ["a new server", (_a: EntraPostgresArgs) => undefined],
+    ["an existing server", existing({ administrators: [{ principalName: "ci-deployer\n", principalType: "ServicePrincipal" }] })],
+  ])("reports a deployer and a role creator with control characters once each, on %s", async (_what, change) => {
+    const a = args();
+    change(a);
+    a.deployer.principalName = "ci-deployer\n";
+    a.roleCreator = "first\u0000";
+    const { cloud, error } = await evaluate(() => new EntraPostgres("orders", a));
+    const fields = (error as InputError).issues.map((i) => i.field);
+    expect(fields.filter((f) => f.startsWith("deployer"))).toEqual(["deployer.principalName"]);
+    expect(fields.filter((f) => f === "roleCreator")).toHaveLength(1);
+    expect(cloud.resources).toEqual([]);
+  });
+
+  it("says which generated rule a user's rule collides with", async () => {
+    const a = args();
+    a.server!.network = {
+      mode: "public",
+      firewallRules: [{ name: "Deployer", startIpAddress: "203.0.113.1", endIpAddress: "203.0.113.1" }],
+    };
+    const { error } = await evaluate(() => new EntraPostgres("orders", a));
+    expect((error as InputError).issues).toEqual([
+      expect.objectContaining({ field: "server.network.firewallRules[0].name", allowed: expect.stringMatching(/deployer\.ipAddress/) }),
+    ]);
+  });
+
+  it.each(COMPONENT_GOOD)("accepts %s", async (_what, change) => {
+    const a = args();
+    change(a);
+    const { error } = await evaluate(() => new EntraPostgres("orders", a));
+    expect(error).toBeUndefined();
   });
 
   it("reports server and access problems together", async () => {

@@ -1,5 +1,13 @@
 import { AccessInput, AccessEntryArgs } from "../components/EntraDatabaseAccess";
-import { AccessPlan, PRIVILEGES, buildAccessPlan, pgaadauthLabel, planAccess, validateAccessInput } from "../components/accessPlan";
+import {
+  AccessPlan,
+  PRIVILEGES,
+  accessRoleName,
+  buildAccessPlan,
+  pgaadauthLabel,
+  planAccess,
+  validateAccessInput,
+} from "../components/accessPlan";
 import { InputError } from "../components/errors";
 import { IDS } from "./support/fixtures";
 
@@ -110,7 +118,12 @@ describe("another administrator deploys", () => {
     const many = planAccess(
       input(
         ...Array.from({ length: 20 }, (_, i) =>
-          entry(`reader${i}@contoso.com`, "User", [{ database: "orders", preset: "read" }], IDS.alice),
+          entry(
+            `reader${i}@contoso.com`,
+            "User",
+            [{ database: "orders", preset: "read" }],
+            `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+          ),
         ),
       ),
     );
@@ -356,6 +369,169 @@ const BAD: Bad[] = [
   ],
   ["administrator name not a string", { ...input(), administrators: [42 as never] }, "administrators[0]"],
 ];
+
+const named = (name: string, type: AccessEntryArgs["principal"]["type"] = "Group", objectId: string = IDS.readers) =>
+  reader({ principal: { name, type, objectId } });
+/** A database whose access role names are over 63 bytes, so the component shortens them to a hash. */
+const LONG = { name: "l".repeat(50), schemas: ["public", "reporting"] };
+
+/** Issue 12: principals named like the roles the component creates (PostgreSQL compares role names exactly). */
+const OUR_NAMES: Bad[] = [
+  ["principal named as the owner role", input(named("orders_owner")), "access[0].principal.name"],
+  ["principal named as the read role", input(named("orders_read")), "access[0].principal.name"],
+  ["principal named as the readwrite role", input(named("orders_readwrite")), "access[0].principal.name"],
+  ["principal named as the owner-members role", input(named("orders_owner_members")), "access[0].principal.name"],
+  ["principal named as a per-schema access role", input(named("orders_read_public")), "access[0].principal.name"],
+  ["principal named as another deployer's access role", input(named("orders_readwrite_by_1a2b3c")), "access[0].principal.name"],
+  ["principal named as another deployer's owner-members role", input(named("orders_owner_members_by_1a2b3c")), "access[0].principal.name"],
+  [
+    "principal named as an explicit manager role",
+    { ...input(named("pg_admins_mgr")), managerRole: "pg_admins_mgr" },
+    "access[0].principal.name",
+  ],
+  [
+    "principal named as a shortened (hashed) access role",
+    {
+      databases: [LONG],
+      access: [
+        reader({
+          principal: { name: accessRoleName(LONG, "readWrite", ["public"]), type: "Group", objectId: IDS.readers },
+          grants: [{ database: LONG.name, schemas: ["public"], preset: "readWrite" }],
+        }),
+      ],
+    },
+    "access[0].principal.name",
+  ],
+];
+
+/** Issue 12, class 3: one identity, two entries. Entra compares UPNs and object ids without regard to case. */
+const ONE_IDENTITY: Bad[] = [
+  [
+    "an entry spelled as an administrator except for case",
+    { ...input(named("DBA@contoso.com", "User", IDS.alice)), administrators: ["dba@contoso.com"] },
+    "access[0].principal.name",
+  ],
+  [
+    "an entry spelled as the deployer except for case",
+    input(named("CI-Deployer", "ServicePrincipal", IDS.ciApp)),
+    "access[0].principal.name",
+  ],
+  [
+    "an entry spelled as the role creator except for case",
+    { ...input(named("First@Contoso.com", "User", IDS.bob)), roleCreator: "first@contoso.com" },
+    "access[0].principal.name",
+  ],
+  ["two entries with one object id", input(named("Data Readers"), named("Report Readers")), "access[1].principal.objectId"],
+  [
+    "two entries with one object id in different case",
+    input(named("Data Readers"), named("Report Readers", "Group", IDS.readers.toUpperCase())),
+    "access[1].principal.objectId",
+  ],
+  [
+    "two user entries whose UPNs differ in case",
+    input(named("bob@contoso.com", "User", IDS.bob), named("Bob@Contoso.COM", "User", IDS.alice)),
+    "access[1].principal.name",
+  ],
+];
+
+/** Issue 12, class 5: empty lists where a list means "these", and control characters in any name. */
+const EDGE_VALUES: Bad[] = [
+  [
+    "a read grant on no schemas",
+    input(reader({ grants: [{ database: "orders", schemas: [], preset: "read" }] })),
+    "access[0].grants[0].schemas",
+  ],
+  [
+    "a readWrite grant on no schemas",
+    input(reader({ grants: [{ database: "orders", schemas: [], preset: "readWrite" }] })),
+    "access[0].grants[0].schemas",
+  ],
+  [
+    "an explicit grant on no schemas",
+    input(reader({ grants: [{ database: "orders", schemas: [], privileges: { table: ["SELECT"] } }] })),
+    "access[0].grants[0].schemas",
+  ],
+  ["a principal name with a newline", input(named("Data\nReaders")), "access[0].principal.name"],
+  ["a principal name with NUL", input(named("Data\u0000Readers")), "access[0].principal.name"],
+  ["a principal name with a bell", input(named("Data Readers\u0007")), "access[0].principal.name"],
+  ["a database name with a newline", { databases: [{ name: "orders\n" }] }, "databases[0].name"],
+  ["a database name with ESC", { databases: [{ name: "ord\u001bers" }] }, "databases[0].name"],
+  ["a schema name with a tab", { databases: [{ name: "orders", schemas: ["re\tporting"] }] }, "databases[0].schemas[0]"],
+  ["an owner role with a newline", { databases: [{ name: "orders", owner: "orders\nowner" }] }, "databases[0].owner"],
+  ["a deployer with a newline", { databases: [ORDERS], deployer: "ci-deployer\n" }, "deployer"],
+  ["a manager role with DEL", { ...input(), managerRole: "manager\u007f" }, "managerRole"],
+  ["an administrator with NUL", { ...input(), administrators: ["dba\u0000@contoso.com"] }, "administrators[0]"],
+];
+
+/** Issue 12, class 6: messages that read right for what the user wrote. */
+const SHAPES: Bad[] = [
+  [
+    "privileges given as a list",
+    input(reader({ grants: [{ database: "orders", privileges: ["SELECT"] as never }] })),
+    "access[0].grants[0].privileges",
+  ],
+  [
+    "privileges given as a string",
+    input(reader({ grants: [{ database: "orders", privileges: "SELECT" as never }] })),
+    "access[0].grants[0].privileges",
+  ],
+];
+
+BAD.push(...OUR_NAMES, ...ONE_IDENTITY, ...EDGE_VALUES, ...SHAPES);
+
+/** Edge inputs that are fine. */
+const GOOD: [string, AccessInput][] = [
+  ["a group named like a role of ours but in other case (PostgreSQL role names are case-sensitive)", input(named("Orders_Read"))],
+  ["a user whose UPN starts like an access role", input(named("orders_reader@contoso.com", "User", IDS.alice))],
+  [
+    "an entry spelled exactly as an administrator",
+    { ...input(named("dba@contoso.com", "User", IDS.alice)), administrators: ["dba@contoso.com"] },
+  ],
+  ["two entries with distinct object ids", input(named("Data Readers"), named("Report Readers", "Group", IDS.bob))],
+  ["an upper-case object id", input(named("Data Readers", "Group", IDS.readers.toUpperCase()))],
+  ["a grant on a subset of schemas", input(reader({ grants: [{ database: "orders", schemas: ["reporting"], preset: "read" }] }))],
+  ["a name with non-ASCII letters and inner spaces", input(named("Daten  Leser (Zoë)"))],
+];
+
+describe("edge input", () => {
+  it.each(GOOD)("accepts %s", (_what, good) => {
+    expect(validateAccessInput(good)).toEqual([]);
+    expect(() => planAccess(good)).not.toThrow();
+  });
+
+  it("reports a reserved database once, not also each grant on it as undeclared", () => {
+    const issues = validateAccessInput({
+      ...input(reader({ grants: [{ database: "postgres", preset: "read" }] })),
+      databases: [{ name: "postgres" }],
+    });
+    expect(issues.map((i) => i.field)).toEqual(["databases[0].name"]);
+    expect(JSON.stringify(issues)).not.toContain("(none)");
+  });
+
+  it("still checks the grants on a database whose name is fine but whose schemas are not", () => {
+    const issues = validateAccessInput({
+      ...input(reader({ grants: [{ database: "orders", preset: "admin" as never }] })),
+      databases: [{ name: "orders", schemas: ["pg_catalog"] }],
+    });
+    expect(issues.map((i) => i.field).sort()).toEqual(["access[0].grants[0].preset", "databases[0].schemas[0]"]);
+  });
+
+  it("says a map of object kinds is expected when privileges is a list", () => {
+    const issues = validateAccessInput(input(reader({ grants: [{ database: "orders", privileges: ["SELECT"] as never }] })));
+    expect(issues).toHaveLength(1);
+    expect(issues[0].allowed).toMatch(/a map from object kinds .*table.*not a list/);
+  });
+
+  it("names the administrator an entry collides with", () => {
+    const issues = validateAccessInput({ ...input(named("DBA@contoso.com", "User", IDS.alice)), administrators: ["dba@contoso.com"] });
+    expect(issues.map((i) => i.allowed).join()).toContain('"dba@contoso.com"');
+  });
+
+  it("names the control character it found", () => {
+    const issues = validateAccessInput(input(named("Data\nReaders")));
+    expect(issues[0].allowed).toMatch(/control characters .*U\+000A/);
+  });
+});
 
 describe("bad input", () => {
   it.each(BAD)("rejects %s, naming the field", (_what, partial, field) => {

@@ -162,6 +162,165 @@ const BAD_INPUTS: Case[] = [
   ["tag name with a slash", (a) => (a.tags = { "cost/center": "42" }), 'tags["cost/center"]'],
 ];
 
+const publicRules = (...names: string[]) => ({
+  mode: "public" as const,
+  firewallRules: names.map((name, i) => ({ name, startIpAddress: `203.0.113.${i + 1}`, endIpAddress: `203.0.113.${i + 1}` })),
+});
+
+/** Issue 12, class 1: names Azure compares without regard to case, compared the same way here. */
+const CASE_INSENSITIVE: Case[] = [
+  [
+    "the TLS parameter in mixed case (would turn TLS off)",
+    (a) => (a.serverParameters = { Require_Secure_Transport: "OFF" }),
+    'serverParameters["Require_Secure_Transport"]',
+  ],
+  [
+    "the TLS parameter in upper case",
+    (a) => (a.serverParameters = { REQUIRE_SECURE_TRANSPORT: "off" }),
+    'serverParameters["REQUIRE_SECURE_TRANSPORT"]',
+  ],
+  [
+    "the group-sync parameter in another spelling",
+    (a) => (a.serverParameters = { "PgAadAuth.Enable_Group_Sync": "ON" }),
+    'serverParameters["PgAadAuth.Enable_Group_Sync"]',
+  ],
+  [
+    "the group-sync parameter in upper case",
+    (a) => (a.serverParameters = { "PGAADAUTH.ENABLE_GROUP_SYNC": "ON" }),
+    'serverParameters["PGAADAUTH.ENABLE_GROUP_SYNC"]',
+  ],
+  [
+    "one parameter twice, in two cases",
+    (a) => (a.serverParameters = { work_mem: "8192", Work_Mem: "16384" }),
+    'serverParameters["Work_Mem"]',
+  ],
+  ["firewall rules office and Office", (a) => (a.network = publicRules("office", "Office")), "network.firewallRules[1].name"],
+  ["firewall rules HOME and home", (a) => (a.network = publicRules("HOME", "vpn", "home")), "network.firewallRules[2].name"],
+  [
+    "administrators' object ids differing in case",
+    (a) => a.administrators!.push({ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.alice.toUpperCase() }),
+    "administrators[2].objectId",
+  ],
+  [
+    "administrators' UPNs differing in case",
+    (a) => a.administrators!.push({ principalName: "Alice@Contoso.com", principalType: "User", objectId: IDS.bob }),
+    "administrators[2].principalName",
+  ],
+  [
+    "the deployer administrator spelled as another administrator in other case",
+    (a) => (a.deployerAdministrator = { principalName: "ALICE@contoso.com", principalType: "User" }),
+    "deployerAdministrator.principalName",
+  ],
+  ["tags Env and env", (a) => (a.tags = { Env: "dev", env: "prod" }), 'tags["env"]'],
+  ["tags COST and Cost", (a) => (a.tags = { owner: "data", COST: "42", Cost: "43" }), 'tags["Cost"]'],
+  [
+    "a client id equal to the object id except for case",
+    (a) =>
+      a.administrators!.push({
+        principalName: "ci-deployer",
+        principalType: "ServicePrincipal",
+        objectId: IDS.ciAppClient.toUpperCase(),
+        clientId: IDS.ciAppClient,
+      }),
+    "administrators[2].objectId",
+  ],
+];
+
+/** Issue 12, class 2: rules the component adds may not share a name (in any case) with the user's. */
+const GENERATED_NAMES: Case[] = [
+  [
+    "a rule named as the allow-Azure-services rule",
+    (a) => (a.network = { ...publicRules("AllowAllAzureServicesAndResourcesWithinAzureIps"), allowAzureServices: true }),
+    "network.firewallRules[0].name",
+  ],
+  [
+    "a rule named as the allow-Azure-services rule, in lower case",
+    (a) => (a.network = { ...publicRules("office", "allowallazureservicesandresourceswithinazureips"), allowAzureServices: true }),
+    "network.firewallRules[1].name",
+  ],
+  [
+    "a rule named AllowAll beside allowAllAddresses",
+    (a) => (a.network = { ...publicRules("AllowAll"), allowAllAddresses: true }),
+    "network.firewallRules[0].name",
+  ],
+  [
+    "a rule named ALLOWALL beside allowAllAddresses",
+    (a) => (a.network = { ...publicRules("ALLOWALL"), allowAllAddresses: true }),
+    "network.firewallRules[0].name",
+  ],
+];
+
+/** Issue 12, class 5: control characters in any name. */
+const CONTROL_CHARACTERS: Case[] = [
+  [
+    "an administrator name with a newline",
+    (a) => (nth(a.administrators, 0).principalName = "pg-dba\nops"),
+    "administrators[0].principalName",
+  ],
+  ["an administrator name with NUL", (a) => (nth(a.administrators, 0).principalName = "pg\u0000dba"), "administrators[0].principalName"],
+  [
+    "an administrator name with a tab",
+    (a) => (nth(a.administrators, 1).principalName = "alice\t@contoso.com"),
+    "administrators[1].principalName",
+  ],
+  [
+    "an administrator name ending in a newline",
+    (a) => (nth(a.administrators, 0).principalName = "pg-dba\n"),
+    "administrators[0].principalName",
+  ],
+  ["an administrator name with DEL", (a) => (nth(a.administrators, 0).principalName = "pg-dba\u007f"), "administrators[0].principalName"],
+  [
+    "an administrator name with a C1 control",
+    (a) => (nth(a.administrators, 0).principalName = "pg\u0085dba"),
+    "administrators[0].principalName",
+  ],
+  [
+    "a deployer administrator name with a carriage return",
+    (a) => (a.deployerAdministrator = { principalName: "ci-deployer\r", principalType: "ServicePrincipal" }),
+    "deployerAdministrator.principalName",
+  ],
+  ["a tag name with a newline", (a) => (a.tags = { "cost\ncenter": "42" }), 'tags["cost\\ncenter"]'],
+  ["a firewall rule name with a newline", (a) => (a.network = publicRules("office\n")), "network.firewallRules[0].name"],
+];
+
+BAD_INPUTS.push(...CASE_INSENSITIVE, ...GENERATED_NAMES, ...CONTROL_CHARACTERS);
+
+/** Edge values Azure accepts, and so do we. */
+const GOOD_INPUTS: [description: string, change: (a: EntraPostgresServerArgs) => void][] = [
+  ["an unmanaged parameter in mixed case", (a) => (a.serverParameters = { Log_Min_Duration_Statement: "500" })],
+  ["distinct parameters", (a) => (a.serverParameters = { work_mem: "8192", maintenance_work_mem: "65536" })],
+  ["firewall rules that differ by more than case", (a) => (a.network = publicRules("office", "office-2", "Office_3"))],
+  ["a rule named AllowAll without allowAllAddresses", (a) => (a.network = publicRules("AllowAll"))],
+  ["the generated rules alone", (a) => (a.network = { mode: "public", allowAzureServices: true, allowAllAddresses: true })],
+  ["tags that differ by more than case", (a) => (a.tags = { env: "dev", environment: "dev", Owner: "data" })],
+  ["an administrator with an upper-case object id", (a) => (nth(a.administrators, 1).objectId = IDS.alice.toUpperCase())],
+  ["an administrator name with non-ASCII letters", (a) => (nth(a.administrators, 0).principalName = "Datenbank-Admins (Zoë)")],
+  ["an administrator name with inner spaces", (a) => (nth(a.administrators, 0).principalName = "Data  Ops  Team")],
+];
+
+describe("edge inputs Azure accepts", () => {
+  it.each(GOOD_INPUTS)("accepts %s", (_description, change) => {
+    const args = validServerArgs();
+    change(args);
+    expect(validateServerArgs("pg-orders-dev", args)).toEqual([]);
+  });
+
+  it("keeps the component's TLS setting whatever the user's parameters", () => {
+    const args = validServerArgs();
+    args.serverParameters = { Log_Min_Duration_Statement: "500" };
+    const plan = planServer("pg-orders-dev", args);
+    expect(plan.parameters.filter((p) => p.name.toLowerCase() === "require_secure_transport")).toEqual([
+      { name: "require_secure_transport", value: "ON" },
+    ]);
+  });
+
+  it("says why a mixed-case managed parameter is refused", () => {
+    const args = validServerArgs();
+    args.serverParameters = { Require_Secure_Transport: "OFF" };
+    expect(validateServerArgs("pg-orders-dev", args)[0].allowed).toMatch(/requireSecureTransport option/);
+  });
+});
+
 describe("validateServerArgs", () => {
   it("accepts the valid fixture", () => {
     expect(validateServerArgs("pg-orders-dev", validServerArgs())).toEqual([]);
