@@ -86,7 +86,7 @@ export interface DeployerAdministratorArgs {
 
 /** Arguments of EntraPostgresServer. Every field but resourceGroupName has a default (see SERVER_DEFAULTS). */
 export interface EntraPostgresServerArgs {
-  /** Resource group for the server (1-90 characters). Must exist. */
+  /** Resource group for the server: 1-90 letters or decimal digits of any script, `_`, `-`, `.`, `(` or `)`, not ending in `.` (ARM's rule). Must exist. */
   resourceGroupName: pulumi.Input<string>;
   /** Azure region, e.g. "westeurope". Default: the resource group's region. */
   location?: pulumi.Input<string>;

@@ -53,7 +53,24 @@ const RESERVED_LOGINS = ["azure_superuser", "azuresu", "azure_pg_admin", "admin"
 // accepts "my_server" by matching "my". Azure itself only takes lower-case letters, digits and inner
 // hyphens (the server name becomes a DNS label), so we check that.
 const SERVER_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const RESOURCE_GROUP_NAME = /^[-\w._()]+$/;
+/**
+ * One UTF-16 unit of a resource group name. ARM's rule (Microsoft's "Naming rules and restrictions for
+ * Azure resources", Microsoft.Resources/resourcegroups, and the resourceGroups template reference):
+ * 1-90 characters; underscores, hyphens, periods, parentheses, and letters or digits as defined by
+ * .NET's Char.IsLetterOrDigit, that is the Unicode categories UppercaseLetter, LowercaseLetter,
+ * TitlecaseLetter, ModifierLetter, OtherLetter (together \p{L}) and DecimalDigitNumber (\p{Nd}, not
+ * the other numbers such as "²" or "Ⅻ"); can't end with a period. Char.IsLetterOrDigit judges one
+ * UTF-16 unit, and .NET counts length in them, as JavaScript does: a letter outside the Basic
+ * Multilingual Plane is two surrogates, neither a letter, so it is refused, as ARM refuses it.
+ */
+const RESOURCE_GROUP_CHARACTER = /^[\p{L}\p{Nd}_\-.()]$/u;
+
+/** Whether ARM accepts `name` as a resource group name (see RESOURCE_GROUP_CHARACTER). */
+export function isResourceGroupName(name: string): boolean {
+  return (
+    name.length >= 1 && name.length <= 90 && !name.endsWith(".") && name.split("").every((unit) => RESOURCE_GROUP_CHARACTER.test(unit))
+  );
+}
 const FIREWALL_RULE_NAME = /^[a-zA-Z0-9][-_a-zA-Z0-9]{0,79}$/;
 const CONFIGURATION_NAME = /^[-\w._]+$/;
 const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
@@ -131,8 +148,12 @@ export function validateServerArgs(componentName: string, args: EntraPostgresSer
     add("resourceGroupName", args.resourceGroupName, "the name of an existing resource group (1-90 characters)");
   } else if (typeof args.resourceGroupName === "string") {
     const rg = args.resourceGroupName;
-    if (rg.length < 1 || rg.length > 90 || !RESOURCE_GROUP_NAME.test(rg) || rg.endsWith(".")) {
-      add("resourceGroupName", rg, "1-90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'");
+    if (!isResourceGroupName(rg)) {
+      add(
+        "resourceGroupName",
+        rg,
+        "1-90 characters: letters and decimal digits of any script, '_', '-', '.', '(' or ')', not ending with '.' (ARM's rule for resource group names)",
+      );
     }
   }
 

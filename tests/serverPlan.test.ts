@@ -1,7 +1,7 @@
 import { InputError } from "../components/errors";
 import { EntraPostgresServer, EntraPostgresServerArgs } from "../components/EntraPostgresServer";
 import { nameKey } from "../components/principals";
-import { SERVER_DEFAULTS, planServer, validateServerArgs } from "../components/serverPlan";
+import { SERVER_DEFAULTS, isResourceGroupName, planServer, validateServerArgs } from "../components/serverPlan";
 import { IDS, evaluate, validServerArgs } from "./support/fixtures";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -283,7 +283,59 @@ const CONTROL_CHARACTERS: Case[] = [
   ["a firewall rule name with a newline", (a) => (a.network = publicRules("office\n")), "network.firewallRules[0].name"],
 ];
 
-BAD_INPUTS.push(...CASE_INSENSITIVE, ...GENERATED_NAMES, ...CONTROL_CHARACTERS);
+/** Issue 12, class 8: ARM's resource group rule, exactly: \p{L}, \p{Nd}, _ - . ( ), 1-90 UTF-16 units, no final period. */
+const BAD_RESOURCE_GROUPS: [description: string, name: string][] = [
+  ["empty", ""],
+  ["91 characters", "r".repeat(91)],
+  ["91 characters of another script", "рг".repeat(45) + "р"],
+  ["ending in a period", "rg-data."],
+  ["only a period", "."],
+  ["ending in a period after letters of another script", "データ."],
+  ["with a slash", "rg/data"],
+  ["with a space", "rg data"],
+  ["with a non-breaking space", "rg\u00a0data"],
+  ["with a hash", "rg#1"],
+  ["with a plus", "rg+data"],
+  ["with brackets", "rg[data]"],
+  ["with an apostrophe", "rg-o'brien"],
+  ["with a superscript digit (No, not Nd)", "rg²"],
+  ["with a Roman numeral (Nl, not Nd)", "rg-Ⅻ"],
+  ["with a combining mark (Mn)", "rge\u0301"],
+  ["with an emoji", "rg-🚀"],
+  ["with a letter outside the BMP (two surrogates)", "rg-𝐀"],
+  ["with a newline", "rg\n"],
+  ["with a zero-width joiner", "rg\u200ddata"],
+];
+
+const GOOD_RESOURCE_GROUPS: [description: string, name: string][] = [
+  ["one character", "r"],
+  ["90 characters", "r".repeat(90)],
+  ["90 characters of another script", "рг".repeat(45)],
+  ["German letters", "rg-Größe"],
+  ["Cyrillic", "рг-данные"],
+  ["Japanese (OtherLetter)", "リソース_グループ"],
+  ["Chinese", "资源组"],
+  ["Greek", "ομάδα-πόρων"],
+  ["Arabic-Indic digits (Nd)", "rg-٣"],
+  ["Devanagari letters and digits", "नगर-१२"],
+  ["a titlecase letter (Lt)", "rg-ǅ"],
+  ["a modifier letter (Lm)", "rg-ʰ"],
+  ["parentheses, periods, underscores and hyphens", "rg_(data).v2-eu"],
+  ["starting with a period", ".rg"],
+  ["starting with a hyphen", "-rg"],
+  ["upper case", "RG-ORDERS-DEV"],
+];
+
+BAD_INPUTS.push(
+  ...CASE_INSENSITIVE,
+  ...GENERATED_NAMES,
+  ...CONTROL_CHARACTERS,
+  ...BAD_RESOURCE_GROUPS.map(([description, name]): Case => [
+    `a resource group name ${description}`,
+    (a) => (a.resourceGroupName = name),
+    "resourceGroupName",
+  ]),
+);
 
 /** Edge values Azure accepts, and so do we. */
 const GOOD_INPUTS: [description: string, change: (a: EntraPostgresServerArgs) => void][] = [
@@ -296,6 +348,10 @@ const GOOD_INPUTS: [description: string, change: (a: EntraPostgresServerArgs) =>
   ["an administrator with an upper-case object id", (a) => (nth(a.administrators, 1).objectId = IDS.alice.toUpperCase())],
   ["an administrator name with non-ASCII letters", (a) => (nth(a.administrators, 0).principalName = "Datenbank-Admins (Zoë)")],
   ["an administrator name with inner spaces", (a) => (nth(a.administrators, 0).principalName = "Data  Ops  Team")],
+  ...GOOD_RESOURCE_GROUPS.map(([description, name]): [string, (a: EntraPostgresServerArgs) => void] => [
+    `a resource group name: ${description}`,
+    (a) => (a.resourceGroupName = name),
+  ]),
 ];
 
 describe("edge inputs Azure accepts", () => {
@@ -318,6 +374,20 @@ describe("edge inputs Azure accepts", () => {
     const args = validServerArgs();
     args.serverParameters = { Require_Secure_Transport: "OFF" };
     expect(validateServerArgs("pg-orders-dev", args)[0].allowed).toMatch(/requireSecureTransport option/);
+  });
+});
+
+describe("resource group names (ARM's rule)", () => {
+  it.each(GOOD_RESOURCE_GROUPS)("accepts %s: %s", (_d, name) => expect(isResourceGroupName(name)).toBe(true));
+  it.each(BAD_RESOURCE_GROUPS)("rejects %s: %j", (_d, name) => expect(isResourceGroupName(name)).toBe(false));
+
+  it.each(GOOD_RESOURCE_GROUPS)("a server in resource group %s registers, with the name as given", async (_d, name) => {
+    const args = validServerArgs();
+    args.resourceGroupName = name;
+    const { cloud, error } = await evaluate(() => new EntraPostgresServer("pg-orders-dev", args));
+    expect(error).toBeUndefined();
+    const server = cloud.resources.find((r) => r.type === "azure-native:dbforpostgresql:Server");
+    expect(server?.inputs.resourceGroupName).toBe(name);
   });
 });
 
