@@ -346,12 +346,30 @@ function validateAll(name: string, args: EntraPostgresArgs): { administrators: G
   // One identity, two entries: an access entry with an administrator's object id under another name.
   const adminIds = new Map<string, string>();
   (args.server?.administrators ?? []).forEach((a, i) => {
-    if (typeof a?.objectId === "string" && isUuid(a.objectId))
-      adminIds.set(a.objectId.toLowerCase(), `server.administrators[${i}] (${a.principalName})`);
+    const id = typeof a?.objectId === "string" ? a.objectId : a?.managedIdentity?.principalId;
+    if (typeof id === "string" && isUuid(id)) adminIds.set(id.toLowerCase(), `server.administrators[${i}] (${a.principalName})`);
+  });
+  // Client ids known as plain strings: an access entry's object id must not be one of them.
+  const clientIds = new Map<string, string>();
+  (args.server?.administrators ?? []).forEach((a, i) => {
+    for (const [key, id] of [
+      ["clientId", a?.clientId],
+      ["managedIdentity.clientId", a?.managedIdentity?.clientId],
+    ] as const)
+      if (typeof id === "string" && isUuid(id)) clientIds.set(id.toLowerCase(), `server.administrators[${i}].${key} (${a.principalName})`);
   });
   (args.access ?? []).forEach((e, i) => {
     const id = e?.principal?.objectId;
     if (typeof id !== "string" || !isUuid(id)) return;
+    const client = clientIds.get(id.toLowerCase());
+    if (client !== undefined) {
+      add(
+        `access[${i}].principal.objectId`,
+        id,
+        `the principal's object id (for a managed identity, its principal id), not a client id: it is ${client}`,
+      );
+      return;
+    }
     const admin = adminIds.get(id.toLowerCase());
     if (admin !== undefined && !admin.endsWith(`(${e.principal.name})`))
       add(

@@ -320,6 +320,10 @@ function resolveObjectId(a: PlannedAdministrator, deployerObjectId: pulumi.Outpu
   if (a.isDeployer) return deployerObjectId;
   if (a.managedIdentity) {
     const mi = a.managedIdentity;
+    // Plain strings were checked before anything registered (validateManagedIdentity).
+    const plain = (v: unknown) => v === undefined || typeof v === "string";
+    if (typeof mi.principalId === "string" && plain(mi.clientId) && plain(mi.name) && plain(a.objectId))
+      return pulumi.output(mi.principalId.toLowerCase());
     return pulumi.all([mi.principalId, mi.clientId, mi.name, a.objectId]).apply(([principalId, clientId, miName, given]) => {
       if (given !== undefined && clientId !== undefined && given.toLowerCase() === clientId.toLowerCase()) {
         throw new InputError("EntraPostgresServer", [

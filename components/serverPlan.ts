@@ -471,6 +471,7 @@ function validateAdministrators(admins: AdministratorArgs[] | undefined, deploye
     if (typeof admin.clientId === "string" && !isUuid(admin.clientId)) {
       add(`${f}.clientId`, admin.clientId, "an application (client) id (UUID)");
     }
+    validateManagedIdentity(f, admin, ids, add);
     if (admin.principalType === "ManagedIdentity") {
       if (admin.objectId === undefined && admin.managedIdentity === undefined && admin.clientId === undefined) {
         // Looking a managed identity up by display name works, but a typo would silently pick another one.
@@ -486,6 +487,71 @@ function validateAdministrators(admins: AdministratorArgs[] | undefined, deploye
     if (admin.principalType === "User" && typeof admin.principalName === "string" && !admin.principalName.includes("@")) {
       add(`${f}.principalName`, admin.principalName, "a user principal name (UPN) such as alice@contoso.com; users log in with their UPN");
     }
+  }
+}
+
+/** A plain-string UUID in lower case, or undefined (not a string, not a UUID, or an Output). */
+function plainId(value: unknown): string | undefined {
+  return isUuid(value) ? value.toLowerCase() : undefined;
+}
+
+/**
+ * The identity resource's ids and name, when given as plain strings, are checked here, before anything
+ * registers: a client id in place of the principal id, ids that disagree, a name that is not the
+ * identity's. Outputs (a real UserAssignedIdentity) are checked when they resolve (resolveObjectId).
+ */
+function validateManagedIdentity(f: string, admin: AdministratorArgs, ids: Map<string, string>, add: Add): void {
+  const mi = admin.managedIdentity;
+  if (mi === undefined) return;
+  if (mi === null || typeof mi !== "object") {
+    add(`${f}.managedIdentity`, mi, "the identity resource, or an object with its principalId (and clientId, name)");
+    return;
+  }
+  if (mi.principalId === undefined || mi.principalId === null) {
+    add(`${f}.managedIdentity.principalId`, mi.principalId, "the identity's principal id: the object id of its service principal");
+  } else if (typeof mi.principalId === "string" && !isUuid(mi.principalId)) {
+    add(`${f}.managedIdentity.principalId`, mi.principalId, "the identity's principal id (UUID)");
+  }
+  if (typeof mi.clientId === "string" && !isUuid(mi.clientId)) {
+    add(`${f}.managedIdentity.clientId`, mi.clientId, "the identity's client id (UUID)");
+  }
+  const principalId = plainId(mi.principalId);
+  const miClientId = plainId(mi.clientId);
+  const objectId = plainId(admin.objectId);
+  const clientId = plainId(admin.clientId);
+  if (principalId !== undefined && principalId === miClientId) {
+    add(
+      `${f}.managedIdentity.principalId`,
+      mi.principalId,
+      "the identity's principal id, which differs from its client id (this is the value given as managedIdentity.clientId)",
+    );
+  }
+  if (objectId !== undefined && miClientId !== undefined && objectId === miClientId) {
+    add(
+      `${f}.objectId`,
+      admin.objectId,
+      "the identity's principal id, not its client id (managedIdentity.clientId); or leave objectId unset",
+    );
+  } else if (objectId !== undefined && principalId !== undefined && objectId !== principalId && principalId !== miClientId) {
+    add(
+      `${f}.objectId`,
+      admin.objectId,
+      `the identity's principal id ${principalId} (managedIdentity.principalId), or leave objectId unset`,
+    );
+  }
+  if (clientId !== undefined && principalId !== undefined && clientId === principalId && principalId !== miClientId) {
+    add(`${f}.clientId`, admin.clientId, "the identity's client id; this is its principal id (managedIdentity.principalId)");
+  } else if (clientId !== undefined && miClientId !== undefined && clientId !== miClientId && principalId !== miClientId) {
+    add(`${f}.clientId`, admin.clientId, `the identity's client id ${miClientId} (managedIdentity.clientId), or leave clientId unset`);
+  }
+  if (typeof mi.name === "string" && typeof admin.principalName === "string" && mi.name !== admin.principalName) {
+    add(`${f}.principalName`, admin.principalName, `the identity's name, ${mi.name}, which is its display name and login name`);
+  }
+  // Its principal id is its object id: two administrators with one identity are one role.
+  if (principalId !== undefined && objectId === undefined) {
+    if (ids.has(principalId))
+      add(`${f}.managedIdentity.principalId`, mi.principalId, `an object id not already used by ${ids.get(principalId)}`);
+    ids.set(principalId, f);
   }
 }
 

@@ -93,8 +93,75 @@ const addEntry =
   (a) =>
     a.access!.push({ principal: { name, type, objectId }, grants: [{ database: "orders", preset: "read" }] });
 
+const MI = { principalId: "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b", clientId: "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d" };
+/** A managed identity administrator of the new server, as plain strings. */
+const identityAdmin =
+  (over: Record<string, unknown> = {}): Change =>
+  (a) =>
+    a.server!.administrators!.push({
+      principalName: "id-orders-api",
+      principalType: "ManagedIdentity",
+      managedIdentity: { principalId: MI.principalId, clientId: MI.clientId, name: "id-orders-api" },
+      ...over,
+    });
+const both =
+  (...changes: Change[]): Change =>
+  (a) => {
+    for (const c of changes) c(a);
+  };
+
 /** Issue 12: bad input of every class, each rejected before anything registers. */
 const COMPONENT_BAD: [string, Change, string][] = [
+  // 7. What can be checked early is: a client id where an object id belongs.
+  [
+    "a managed identity administrator's client id as its objectId",
+    identityAdmin({ objectId: MI.clientId }),
+    "server.administrators[2].objectId",
+  ],
+  [
+    "a managed identity administrator's client id as its principalId",
+    identityAdmin({ managedIdentity: { principalId: MI.clientId, clientId: MI.clientId } }),
+    "server.administrators[2].managedIdentity.principalId",
+  ],
+  [
+    "a managed identity administrator whose name is not its principalName",
+    identityAdmin({ managedIdentity: { principalId: MI.principalId, name: "id-orders-worker" } }),
+    "server.administrators[2].principalName",
+  ],
+  [
+    "an access entry whose objectId is an administrator identity's client id",
+    both(identityAdmin(), (a) =>
+      a.access!.push({
+        principal: { name: "id-orders-api-2", type: "ManagedIdentity", objectId: MI.clientId },
+        grants: [{ database: "orders", preset: "read" }],
+      }),
+    ),
+    "access[2].principal.objectId",
+  ],
+  [
+    "an access entry whose objectId is an administrator's clientId",
+    both(
+      (a) =>
+        a.server!.administrators!.push({
+          principalName: "ci-app",
+          principalType: "ServicePrincipal",
+          objectId: IDS.ciApp,
+          clientId: IDS.ciAppClient,
+        }),
+      addEntry("ci-app-reader", "ServicePrincipal", IDS.ciAppClient.toUpperCase()),
+    ),
+    "access[2].principal.objectId",
+  ],
+  [
+    "an access entry under another name with a managed identity administrator's principal id",
+    both(identityAdmin(), (a) =>
+      a.access!.push({
+        principal: { name: "orders-api", type: "ManagedIdentity", objectId: MI.principalId },
+        grants: [{ database: "orders", preset: "read" }],
+      }),
+    ),
+    "access[2].principal.objectId",
+  ],
   // 1. Names Azure compares without regard to case.
   [
     "the TLS parameter in mixed case",
@@ -218,6 +285,17 @@ const COMPONENT_BAD: [string, Change, string][] = [
 
 /** Edge inputs that are accepted. */
 const COMPONENT_GOOD: [string, Change][] = [
+  ["a managed identity administrator as plain strings", identityAdmin()],
+  [
+    "a managed identity administrator granted to by name, with its principal id",
+    both(identityAdmin(), (a) =>
+      a.access!.push({
+        principal: { name: "id-orders-api", type: "ManagedIdentity", objectId: MI.principalId.toUpperCase() },
+        grants: [{ database: "orders", preset: "read" }],
+      }),
+    ),
+  ],
+  ["a managed identity administrator with its principal id as objectId", identityAdmin({ objectId: MI.principalId })],
   ["a user rule named deployer-2", (a) => (a.server!.network = rules("deployer-2"))],
   [
     "a user rule named deployer when the deployer has no address",
