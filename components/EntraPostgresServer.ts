@@ -174,7 +174,7 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
 
     const clientConfig = authorization.getClientConfigOutput(parent);
     const tenantId = pulumi.output(args.tenantId ?? clientConfig.tenantId);
-    const admins = plan.administrators.map((a) => ({ ...a, objectId: resolveObjectId(a, clientConfig.objectId, this) }));
+    const admins = plan.administrators.map((a) => ({ ...a, objectId: resolveObjectId(a, clientConfig.objectId, this, plan.groupSync) }));
 
     // The server waits for every administrator's object id, so an unresolvable principal fails the run
     // before the server is created instead of after.
@@ -315,7 +315,12 @@ function privateEndpoint(
 }
 
 /** The administrator's object id: given, taken from the identity resource, or looked up in Entra. */
-function resolveObjectId(a: PlannedAdministrator, deployerObjectId: pulumi.Output<string>, parent: pulumi.Resource): pulumi.Output<string> {
+function resolveObjectId(
+  a: PlannedAdministrator,
+  deployerObjectId: pulumi.Output<string>,
+  parent: pulumi.Resource,
+  groupSync: boolean,
+): pulumi.Output<string> {
   const field = `administrators[${a.principalName}]`;
   if (a.isDeployer) return deployerObjectId;
   if (a.managedIdentity) {
@@ -359,5 +364,5 @@ function resolveObjectId(a: PlannedAdministrator, deployerObjectId: pulumi.Outpu
       return id.toLowerCase();
     });
   }
-  return lookupObjectId(a, `${field}.principalName`, "EntraPostgresServer", parent);
+  return lookupObjectId(a, `${field}.principalName`, "EntraPostgresServer", parent, { exactUpn: groupSync });
 }

@@ -1,7 +1,10 @@
 import { managedidentity } from "@pulumi/azure-native";
 import { EntraPostgres, EntraPostgresArgs, ExistingServerArgs } from "../components/EntraPostgres";
 import { InputError } from "../components/errors";
+import { nameKey } from "../components/principals";
 import { FAKE_TENANT, MockCloud, settle, valueOf } from "../scripts/offline/mockCloud";
+import * as path from "path";
+import { runDeployment } from "./support/deploymentRun";
 import { IDS, evaluate, validServerArgs } from "./support/fixtures";
 
 function args(): EntraPostgresArgs {
@@ -517,5 +520,48 @@ describe("EntraPostgres", () => {
     a.access![0].grants[0].preset = "write" as never;
     const { error } = await evaluate(() => new EntraPostgres("orders", a));
     expect((error as InputError).issues.map((i) => i.field).sort()).toEqual(["access[0].grants[0].preset", "server.version"]);
+  });
+});
+
+/**
+ * Issue 12, class 7: with group sync on, a user's name must be Entra's spelling of its UPN. Entra finds
+ * the user whatever the case; the lookup then compares, and the server (or, on an existing server, the
+ * provider) waits for every lookup, so nothing but the components registers, and the error is one.
+ */
+describe("a user spelled otherwise than Entra's UPN, with group sync on", () => {
+  const PROGRAMS = path.join(__dirname, "support/failingPrograms.ts");
+  const AZURE_OR_SQL = /^(azure-native:|postgresql:|pulumi:providers:)/;
+
+  it.each([
+    ["an access entry, other case", "upnInOtherCaseWithGroupSync", "access[1].principal.name", "Bob@Contoso.com"],
+    ["an access entry, upper case", "upnInUpperCaseWithGroupSync", "access[1].principal.name", "BOB@CONTOSO.COM"],
+    ["an access entry on an existing server", "upnInOtherCaseWithGroupSyncOnExistingServer", "access[1].principal.name", "bob@Contoso.com"],
+    [
+      "a server administrator",
+      "administratorUpnInOtherCaseWithGroupSync",
+      "administrators[Bob@contoso.com].principalName",
+      "Bob@contoso.com",
+    ],
+  ])("%s: one error naming the field and the UPN to use, nothing registered", (_what, program, field, given) => {
+    const outcome = runDeployment(PROGRAMS, program);
+    expect(outcome.errors).toHaveLength(1);
+    expect(outcome.errors[0]).toContain(`${field} = ${JSON.stringify(given)}`);
+    expect(outcome.errors[0]).toContain("exactly as Entra has it, bob@contoso.com");
+    expect(outcome.registered.filter((r) => AZURE_OR_SQL.test(r.type))).toEqual([]);
+  });
+
+  it.each([
+    ["the exact UPN with group sync on", "exactUpnWithGroupSync", "bob@contoso.com"],
+    [
+      "another case with group sync off (Entra finds the user; the role has the given name)",
+      "upnInOtherCaseWithoutGroupSync",
+      "Bob@Contoso.com",
+    ],
+  ])("accepts %s", (_what, program, role) => {
+    const outcome = runDeployment(PROGRAMS, program);
+    expect(outcome.errors).toEqual([]);
+    // The role and its label are named by the exact name given (nameKey), so another spelling is another role.
+    for (const type of ["postgresql:index/role:Role", "postgresql:index/securityLabel:SecurityLabel"])
+      expect(outcome.registered.filter((r) => r.type === type).map((r) => r.name)).toContainEqual(expect.stringContaining(nameKey(role)));
   });
 });
