@@ -48,7 +48,8 @@ export interface EntraPostgresArgs {
   databases: DatabaseArgs[];
   /**
    * Principals and their grants. Administrators are recognised by name and only granted to. A missing
-   * `principal.objectId` is looked up in Entra.
+   * `principal.objectId` is looked up in Entra before anything is created; with group sync on, a user
+   * found under another spelling of its UPN is refused, naming the UPN to write.
    */
   access?: AccessEntryArgs[];
   /** Keep PUBLIC from creating objects in schema public. Default true. */
@@ -92,19 +93,45 @@ export class EntraPostgres extends pulumi.ComponentResource {
     super(ENTRA_POSTGRES_TYPE, name, {}, opts);
 
     const groupSync = args.server ? (args.server.groupSync ?? false) : (args.existingServer!.groupSync ?? false);
+    // Principals without an object id are looked up in Entra first, and the server (or, on an existing
+    // server, the provider) waits for them: a principal that cannot be found, or a user spelled otherwise
+    // than Entra spells the UPN while group sync is on, fails the run before anything is created.
+    const resolved = access.map((entry, i) =>
+      entry.administrator || entry.principal.objectId !== undefined
+        ? entry
+        : {
+            ...entry,
+            principal: {
+              ...entry.principal,
+              objectId: lookupObjectId(
+                { principalName: entry.principal.name, principalType: entry.principal.type },
+                `access[${i}].principal.objectId`,
+                "EntraPostgres",
+                this,
+                { exactUpn: groupSync, nameField: `access[${i}].principal.name` },
+              ),
+            },
+          },
+    );
+    const lookedUp = resolved.filter((e, i) => e !== access[i]).map((e) => e.principal.objectId);
+    const afterLookups = <T>(value: pulumi.Input<T>): pulumi.Output<T> => pulumi.all([value, ...lookedUp]).apply(([v]) => v as T);
+
     let fqdn: pulumi.Output<string>;
     let tenantId: pulumi.Input<string> | undefined;
     let ready: pulumi.Resource[];
     const port = args.existingServer?.port ?? 5432;
     if (args.server) {
-      const server = new EntraPostgresServer(name, withDeployer(args.server, args.deployer), { parent: this });
+      const serverArgs = withDeployer(args.server, args.deployer);
+      if (lookedUp.length > 0)
+        serverArgs.tenantId = afterLookups(args.server.tenantId ?? authorization.getClientConfigOutput({ parent: this }).tenantId);
+      const server = new EntraPostgresServer(name, serverArgs, { parent: this });
       this.server = server;
       fqdn = server.fqdn;
       tenantId = server.tenantId;
       ready = [server.ready];
     } else {
       const existing = args.existingServer!;
-      fqdn = pulumi.output(existing.fqdn);
+      fqdn = lookedUp.length > 0 ? afterLookups(existing.fqdn) : pulumi.output(existing.fqdn);
       // The upstream provider refuses azureIdentityAuth without a tenant ("azure_tenant_id must be
       // provided also"); the deploying identity's own tenant is the server's unless told otherwise.
       tenantId = existing.tenantId ?? authorization.getClientConfigOutput({ parent: this }).tenantId;
@@ -128,22 +155,6 @@ export class EntraPostgres extends pulumi.ComponentResource {
       { parent: this, dependsOn: ready },
     );
 
-    const resolved = access.map((entry) =>
-      entry.administrator || entry.principal.objectId !== undefined
-        ? entry
-        : {
-            ...entry,
-            principal: {
-              ...entry.principal,
-              objectId: lookupObjectId(
-                { principalName: entry.principal.name, principalType: entry.principal.type },
-                `access[${entry.principal.name}].principal.objectId`,
-                "EntraPostgres",
-                this,
-              ),
-            },
-          },
-    );
     this.access = new EntraDatabaseAccess(
       name,
       {
@@ -346,12 +357,30 @@ function validateAll(name: string, args: EntraPostgresArgs): { administrators: G
   // One identity, two entries: an access entry with an administrator's object id under another name.
   const adminIds = new Map<string, string>();
   (args.server?.administrators ?? []).forEach((a, i) => {
-    if (typeof a?.objectId === "string" && isUuid(a.objectId))
-      adminIds.set(a.objectId.toLowerCase(), `server.administrators[${i}] (${a.principalName})`);
+    const id = typeof a?.objectId === "string" ? a.objectId : a?.managedIdentity?.principalId;
+    if (typeof id === "string" && isUuid(id)) adminIds.set(id.toLowerCase(), `server.administrators[${i}] (${a.principalName})`);
+  });
+  // Client ids known as plain strings: an access entry's object id must not be one of them.
+  const clientIds = new Map<string, string>();
+  (args.server?.administrators ?? []).forEach((a, i) => {
+    for (const [key, id] of [
+      ["clientId", a?.clientId],
+      ["managedIdentity.clientId", a?.managedIdentity?.clientId],
+    ] as const)
+      if (typeof id === "string" && isUuid(id)) clientIds.set(id.toLowerCase(), `server.administrators[${i}].${key} (${a.principalName})`);
   });
   (args.access ?? []).forEach((e, i) => {
     const id = e?.principal?.objectId;
     if (typeof id !== "string" || !isUuid(id)) return;
+    const client = clientIds.get(id.toLowerCase());
+    if (client !== undefined) {
+      add(
+        `access[${i}].principal.objectId`,
+        id,
+        `the principal's object id (for a managed identity, its principal id), not a client id: it is ${client}`,
+      );
+      return;
+    }
     const admin = adminIds.get(id.toLowerCase());
     if (admin !== undefined && !admin.endsWith(`(${e.principal.name})`))
       add(

@@ -86,7 +86,7 @@ export interface DeployerAdministratorArgs {
 
 /** Arguments of EntraPostgresServer. Every field but resourceGroupName has a default (see SERVER_DEFAULTS). */
 export interface EntraPostgresServerArgs {
-  /** Resource group for the server (1-90 characters). Must exist. */
+  /** Resource group for the server: 1-90 letters or decimal digits of any script, `_`, `-`, `.`, `(` or `)`, not ending in `.` (ARM's rule). Must exist. */
   resourceGroupName: pulumi.Input<string>;
   /** Azure region, e.g. "westeurope". Default: the resource group's region. */
   location?: pulumi.Input<string>;
@@ -174,7 +174,7 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
 
     const clientConfig = authorization.getClientConfigOutput(parent);
     const tenantId = pulumi.output(args.tenantId ?? clientConfig.tenantId);
-    const admins = plan.administrators.map((a) => ({ ...a, objectId: resolveObjectId(a, clientConfig.objectId, this) }));
+    const admins = plan.administrators.map((a) => ({ ...a, objectId: resolveObjectId(a, clientConfig.objectId, this, plan.groupSync) }));
 
     // The server waits for every administrator's object id, so an unresolvable principal fails the run
     // before the server is created instead of after.
@@ -315,11 +315,20 @@ function privateEndpoint(
 }
 
 /** The administrator's object id: given, taken from the identity resource, or looked up in Entra. */
-function resolveObjectId(a: PlannedAdministrator, deployerObjectId: pulumi.Output<string>, parent: pulumi.Resource): pulumi.Output<string> {
+function resolveObjectId(
+  a: PlannedAdministrator,
+  deployerObjectId: pulumi.Output<string>,
+  parent: pulumi.Resource,
+  groupSync: boolean,
+): pulumi.Output<string> {
   const field = `administrators[${a.principalName}]`;
   if (a.isDeployer) return deployerObjectId;
   if (a.managedIdentity) {
     const mi = a.managedIdentity;
+    // Plain strings were checked before anything registered (validateManagedIdentity).
+    const plain = (v: unknown) => v === undefined || typeof v === "string";
+    if (typeof mi.principalId === "string" && plain(mi.clientId) && plain(mi.name) && plain(a.objectId))
+      return pulumi.output(mi.principalId.toLowerCase());
     return pulumi.all([mi.principalId, mi.clientId, mi.name, a.objectId]).apply(([principalId, clientId, miName, given]) => {
       if (given !== undefined && clientId !== undefined && given.toLowerCase() === clientId.toLowerCase()) {
         throw new InputError("EntraPostgresServer", [
@@ -355,5 +364,5 @@ function resolveObjectId(a: PlannedAdministrator, deployerObjectId: pulumi.Outpu
       return id.toLowerCase();
     });
   }
-  return lookupObjectId(a, `${field}.principalName`, "EntraPostgresServer", parent);
+  return lookupObjectId(a, `${field}.principalName`, "EntraPostgresServer", parent, { exactUpn: groupSync });
 }

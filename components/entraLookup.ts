@@ -16,7 +16,24 @@ export interface PrincipalToLookUp {
  * groups only), a service principal or managed identity by client id or display name. Needs
  * directory read permission for the deploying identity.
  */
-export function lookupObjectId(p: PrincipalToLookUp, field: string, component: string, parent: pulumi.Resource): pulumi.Output<string> {
+export interface LookupOptions {
+  /**
+   * Group sync is on: a user's name must be its UPN exactly as Entra spells it. Entra finds a user by
+   * UPN without regard to case, but group sync makes each member's role under Entra's spelling, and
+   * PostgreSQL role names are case-sensitive: another spelling would make a second role for one user.
+   */
+  exactUpn?: boolean;
+  /** The field that holds the principal's name, for that error. Default `field`. */
+  nameField?: string;
+}
+
+export function lookupObjectId(
+  p: PrincipalToLookUp,
+  field: string,
+  component: string,
+  parent: pulumi.Resource,
+  options: LookupOptions = {},
+): pulumi.Output<string> {
   const opts = { parent };
   // Graph's own "not found" is terse and names no argument; say which principal and what to check.
   const notFound = (what: string) => (e: unknown) => {
@@ -27,9 +44,20 @@ export function lookupObjectId(p: PrincipalToLookUp, field: string, component: s
   switch (p.principalType) {
     case "User":
       return pulumi.output(
-        azuread
-          .getUser({ userPrincipalName: p.principalName }, opts)
-          .then((r) => r.objectId, notFound("the UPN of a user in the tenant (guests: the #EXT# UPN), or set objectId")),
+        azuread.getUser({ userPrincipalName: p.principalName }, opts).then((r) => {
+          if (options.exactUpn && r.userPrincipalName !== p.principalName) {
+            throw new InputError(component, [
+              {
+                field: options.nameField ?? field,
+                value: p.principalName,
+                allowed:
+                  `the user's UPN exactly as Entra has it, ${r.userPrincipalName}: with group sync on, Azure makes the member's ` +
+                  "role under that spelling, and PostgreSQL role names are case-sensitive",
+              },
+            ]);
+          }
+          return r.objectId;
+        }, notFound("the UPN of a user in the tenant (guests: the #EXT# UPN), or set objectId")),
       );
     case "Group":
       return pulumi.output(

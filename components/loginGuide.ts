@@ -120,7 +120,7 @@ function notesFor(
   const notes: string[] = [];
   if (type === "Group") {
     notes.push(
-      `Members of the group log in with the group's name, ${JSON.stringify(name)}, as username and their OWN token. ` +
+      `Members of the group log in with the group's name, ${typed(name)}, as username and their OWN token. ` +
         "Logging in with your own name fails unless you have a role of your own.",
     );
     notes.push(
@@ -131,7 +131,7 @@ function notesFor(
     );
   }
   if (type === "ServicePrincipal" || type === "ManagedIdentity") {
-    notes.push(`Log in with the display name ${JSON.stringify(name)}, not the client id or object id.`);
+    notes.push(`Log in with the display name ${typed(name)}, not the client id or object id.`);
   }
   if (administrator) {
     notes.push(
@@ -155,8 +155,25 @@ function notesFor(
     );
   }
   if (databases.length > 1) notes.push(`Other databases: ${databases.slice(1).join(", ")} (change dbname).`);
-  if (/[\s'"\\#@]/.test(name)) notes.push("The username contains spaces or special characters: quote it exactly as shown.");
+  if (/[\s'"\\#@]/.test(name))
+    notes.push(
+      "The username contains spaces or special characters: type it exactly as shown between the backticks (the psql command and URI already quote it).",
+    );
   return notes;
+}
+
+/**
+ * A name as the user types it, for prose: a Markdown code span, never escaped, so `Data "Ops" Team`
+ * reads exactly so (JSON.stringify would print `"Data \"Ops\" Team"`, and nobody types the
+ * backslashes). The fence is one backtick longer than the longest run of backticks in the name, and
+ * a space pads it when the name starts or ends with a backtick or with spaces on both ends
+ * (CommonMark strips one such space pair), so the rendered text is the name itself.
+ */
+export function typed(name: string): string {
+  const longest = Math.max(0, ...(name.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = name.startsWith("`") || name.endsWith("`") || (/^ .* $/.test(name) && name.trim() !== "") ? " " : "";
+  return `${fence}${pad}${name}${pad}${fence}`;
 }
 
 /** A libpq connection-string value, single-quoted when it needs to be (spaces, quotes, backslashes). */
@@ -181,7 +198,7 @@ export function renderLoginGuide(entries: LoginGuideEntry[]): string {
   lines.push("Every login uses a Microsoft Entra access token as the password. There are no passwords to store.", "");
   for (const e of entries) {
     lines.push(`## ${e.principal} (${e.principalType}${e.administrator ? ", administrator" : ""})`, "");
-    lines.push(`- username: \`${e.username}\``);
+    lines.push(`- username: ${typed(e.username)}`);
     lines.push(`- host: \`${e.host}\`, port ${e.port}, sslmode=${e.sslmode}`);
     lines.push(`- databases: ${e.databases.join(", ") || "(none granted)"}`);
     lines.push(`- sign in: \`${e.signIn}\``);

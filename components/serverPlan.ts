@@ -53,7 +53,24 @@ const RESERVED_LOGINS = ["azure_superuser", "azuresu", "azure_pg_admin", "admin"
 // accepts "my_server" by matching "my". Azure itself only takes lower-case letters, digits and inner
 // hyphens (the server name becomes a DNS label), so we check that.
 const SERVER_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const RESOURCE_GROUP_NAME = /^[-\w._()]+$/;
+/**
+ * One UTF-16 unit of a resource group name. ARM's rule (Microsoft's "Naming rules and restrictions for
+ * Azure resources", Microsoft.Resources/resourcegroups, and the resourceGroups template reference):
+ * 1-90 characters; underscores, hyphens, periods, parentheses, and letters or digits as defined by
+ * .NET's Char.IsLetterOrDigit, that is the Unicode categories UppercaseLetter, LowercaseLetter,
+ * TitlecaseLetter, ModifierLetter, OtherLetter (together \p{L}) and DecimalDigitNumber (\p{Nd}, not
+ * the other numbers such as "²" or "Ⅻ"); can't end with a period. Char.IsLetterOrDigit judges one
+ * UTF-16 unit, and .NET counts length in them, as JavaScript does: a letter outside the Basic
+ * Multilingual Plane is two surrogates, neither a letter, so it is refused, as ARM refuses it.
+ */
+const RESOURCE_GROUP_CHARACTER = /^[\p{L}\p{Nd}_\-.()]$/u;
+
+/** Whether ARM accepts `name` as a resource group name (see RESOURCE_GROUP_CHARACTER). */
+export function isResourceGroupName(name: string): boolean {
+  return (
+    name.length >= 1 && name.length <= 90 && !name.endsWith(".") && name.split("").every((unit) => RESOURCE_GROUP_CHARACTER.test(unit))
+  );
+}
 const FIREWALL_RULE_NAME = /^[a-zA-Z0-9][-_a-zA-Z0-9]{0,79}$/;
 const CONFIGURATION_NAME = /^[-\w._]+$/;
 const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
@@ -131,8 +148,12 @@ export function validateServerArgs(componentName: string, args: EntraPostgresSer
     add("resourceGroupName", args.resourceGroupName, "the name of an existing resource group (1-90 characters)");
   } else if (typeof args.resourceGroupName === "string") {
     const rg = args.resourceGroupName;
-    if (rg.length < 1 || rg.length > 90 || !RESOURCE_GROUP_NAME.test(rg) || rg.endsWith(".")) {
-      add("resourceGroupName", rg, "1-90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'");
+    if (!isResourceGroupName(rg)) {
+      add(
+        "resourceGroupName",
+        rg,
+        "1-90 characters: letters and decimal digits of any script, '_', '-', '.', '(' or ')', not ending with '.' (ARM's rule for resource group names)",
+      );
     }
   }
 
@@ -450,6 +471,7 @@ function validateAdministrators(admins: AdministratorArgs[] | undefined, deploye
     if (typeof admin.clientId === "string" && !isUuid(admin.clientId)) {
       add(`${f}.clientId`, admin.clientId, "an application (client) id (UUID)");
     }
+    validateManagedIdentity(f, admin, ids, add);
     if (admin.principalType === "ManagedIdentity") {
       if (admin.objectId === undefined && admin.managedIdentity === undefined && admin.clientId === undefined) {
         // Looking a managed identity up by display name works, but a typo would silently pick another one.
@@ -465,6 +487,71 @@ function validateAdministrators(admins: AdministratorArgs[] | undefined, deploye
     if (admin.principalType === "User" && typeof admin.principalName === "string" && !admin.principalName.includes("@")) {
       add(`${f}.principalName`, admin.principalName, "a user principal name (UPN) such as alice@contoso.com; users log in with their UPN");
     }
+  }
+}
+
+/** A plain-string UUID in lower case, or undefined (not a string, not a UUID, or an Output). */
+function plainId(value: unknown): string | undefined {
+  return isUuid(value) ? value.toLowerCase() : undefined;
+}
+
+/**
+ * The identity resource's ids and name, when given as plain strings, are checked here, before anything
+ * registers: a client id in place of the principal id, ids that disagree, a name that is not the
+ * identity's. Outputs (a real UserAssignedIdentity) are checked when they resolve (resolveObjectId).
+ */
+function validateManagedIdentity(f: string, admin: AdministratorArgs, ids: Map<string, string>, add: Add): void {
+  const mi = admin.managedIdentity;
+  if (mi === undefined) return;
+  if (mi === null || typeof mi !== "object") {
+    add(`${f}.managedIdentity`, mi, "the identity resource, or an object with its principalId (and clientId, name)");
+    return;
+  }
+  if (mi.principalId === undefined || mi.principalId === null) {
+    add(`${f}.managedIdentity.principalId`, mi.principalId, "the identity's principal id: the object id of its service principal");
+  } else if (typeof mi.principalId === "string" && !isUuid(mi.principalId)) {
+    add(`${f}.managedIdentity.principalId`, mi.principalId, "the identity's principal id (UUID)");
+  }
+  if (typeof mi.clientId === "string" && !isUuid(mi.clientId)) {
+    add(`${f}.managedIdentity.clientId`, mi.clientId, "the identity's client id (UUID)");
+  }
+  const principalId = plainId(mi.principalId);
+  const miClientId = plainId(mi.clientId);
+  const objectId = plainId(admin.objectId);
+  const clientId = plainId(admin.clientId);
+  if (principalId !== undefined && principalId === miClientId) {
+    add(
+      `${f}.managedIdentity.principalId`,
+      mi.principalId,
+      "the identity's principal id, which differs from its client id (this is the value given as managedIdentity.clientId)",
+    );
+  }
+  if (objectId !== undefined && miClientId !== undefined && objectId === miClientId) {
+    add(
+      `${f}.objectId`,
+      admin.objectId,
+      "the identity's principal id, not its client id (managedIdentity.clientId); or leave objectId unset",
+    );
+  } else if (objectId !== undefined && principalId !== undefined && objectId !== principalId && principalId !== miClientId) {
+    add(
+      `${f}.objectId`,
+      admin.objectId,
+      `the identity's principal id ${principalId} (managedIdentity.principalId), or leave objectId unset`,
+    );
+  }
+  if (clientId !== undefined && principalId !== undefined && clientId === principalId && principalId !== miClientId) {
+    add(`${f}.clientId`, admin.clientId, "the identity's client id; this is its principal id (managedIdentity.principalId)");
+  } else if (clientId !== undefined && miClientId !== undefined && clientId !== miClientId && principalId !== miClientId) {
+    add(`${f}.clientId`, admin.clientId, `the identity's client id ${miClientId} (managedIdentity.clientId), or leave clientId unset`);
+  }
+  if (typeof mi.name === "string" && typeof admin.principalName === "string" && mi.name !== admin.principalName) {
+    add(`${f}.principalName`, admin.principalName, `the identity's name, ${mi.name}, which is its display name and login name`);
+  }
+  // Its principal id is its object id: two administrators with one identity are one role.
+  if (principalId !== undefined && objectId === undefined) {
+    if (ids.has(principalId))
+      add(`${f}.managedIdentity.principalId`, mi.principalId, `an object id not already used by ${ids.get(principalId)}`);
+    ids.set(principalId, f);
   }
 }
 

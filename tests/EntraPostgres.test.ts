@@ -1,7 +1,10 @@
 import { managedidentity } from "@pulumi/azure-native";
 import { EntraPostgres, EntraPostgresArgs, ExistingServerArgs } from "../components/EntraPostgres";
 import { InputError } from "../components/errors";
+import { nameKey } from "../components/principals";
 import { FAKE_TENANT, MockCloud, settle, valueOf } from "../scripts/offline/mockCloud";
+import * as path from "path";
+import { runDeployment } from "./support/deploymentRun";
 import { IDS, evaluate, validServerArgs } from "./support/fixtures";
 
 function args(): EntraPostgresArgs {
@@ -93,8 +96,75 @@ const addEntry =
   (a) =>
     a.access!.push({ principal: { name, type, objectId }, grants: [{ database: "orders", preset: "read" }] });
 
+const MI = { principalId: "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b", clientId: "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d" };
+/** A managed identity administrator of the new server, as plain strings. */
+const identityAdmin =
+  (over: Record<string, unknown> = {}): Change =>
+  (a) =>
+    a.server!.administrators!.push({
+      principalName: "id-orders-api",
+      principalType: "ManagedIdentity",
+      managedIdentity: { principalId: MI.principalId, clientId: MI.clientId, name: "id-orders-api" },
+      ...over,
+    });
+const both =
+  (...changes: Change[]): Change =>
+  (a) => {
+    for (const c of changes) c(a);
+  };
+
 /** Issue 12: bad input of every class, each rejected before anything registers. */
 const COMPONENT_BAD: [string, Change, string][] = [
+  // 7. What can be checked early is: a client id where an object id belongs.
+  [
+    "a managed identity administrator's client id as its objectId",
+    identityAdmin({ objectId: MI.clientId }),
+    "server.administrators[2].objectId",
+  ],
+  [
+    "a managed identity administrator's client id as its principalId",
+    identityAdmin({ managedIdentity: { principalId: MI.clientId, clientId: MI.clientId } }),
+    "server.administrators[2].managedIdentity.principalId",
+  ],
+  [
+    "a managed identity administrator whose name is not its principalName",
+    identityAdmin({ managedIdentity: { principalId: MI.principalId, name: "id-orders-worker" } }),
+    "server.administrators[2].principalName",
+  ],
+  [
+    "an access entry whose objectId is an administrator identity's client id",
+    both(identityAdmin(), (a) =>
+      a.access!.push({
+        principal: { name: "id-orders-api-2", type: "ManagedIdentity", objectId: MI.clientId },
+        grants: [{ database: "orders", preset: "read" }],
+      }),
+    ),
+    "access[2].principal.objectId",
+  ],
+  [
+    "an access entry whose objectId is an administrator's clientId",
+    both(
+      (a) =>
+        a.server!.administrators!.push({
+          principalName: "ci-app",
+          principalType: "ServicePrincipal",
+          objectId: IDS.ciApp,
+          clientId: IDS.ciAppClient,
+        }),
+      addEntry("ci-app-reader", "ServicePrincipal", IDS.ciAppClient.toUpperCase()),
+    ),
+    "access[2].principal.objectId",
+  ],
+  [
+    "an access entry under another name with a managed identity administrator's principal id",
+    both(identityAdmin(), (a) =>
+      a.access!.push({
+        principal: { name: "orders-api", type: "ManagedIdentity", objectId: MI.principalId },
+        grants: [{ database: "orders", preset: "read" }],
+      }),
+    ),
+    "access[2].principal.objectId",
+  ],
   // 1. Names Azure compares without regard to case.
   [
     "the TLS parameter in mixed case",
@@ -218,6 +288,17 @@ const COMPONENT_BAD: [string, Change, string][] = [
 
 /** Edge inputs that are accepted. */
 const COMPONENT_GOOD: [string, Change][] = [
+  ["a managed identity administrator as plain strings", identityAdmin()],
+  [
+    "a managed identity administrator granted to by name, with its principal id",
+    both(identityAdmin(), (a) =>
+      a.access!.push({
+        principal: { name: "id-orders-api", type: "ManagedIdentity", objectId: MI.principalId.toUpperCase() },
+        grants: [{ database: "orders", preset: "read" }],
+      }),
+    ),
+  ],
+  ["a managed identity administrator with its principal id as objectId", identityAdmin({ objectId: MI.principalId })],
   ["a user rule named deployer-2", (a) => (a.server!.network = rules("deployer-2"))],
   [
     "a user rule named deployer when the deployer has no address",
@@ -439,5 +520,48 @@ describe("EntraPostgres", () => {
     a.access![0].grants[0].preset = "write" as never;
     const { error } = await evaluate(() => new EntraPostgres("orders", a));
     expect((error as InputError).issues.map((i) => i.field).sort()).toEqual(["access[0].grants[0].preset", "server.version"]);
+  });
+});
+
+/**
+ * Issue 12, class 7: with group sync on, a user's name must be Entra's spelling of its UPN. Entra finds
+ * the user whatever the case; the lookup then compares, and the server (or, on an existing server, the
+ * provider) waits for every lookup, so nothing but the components registers, and the error is one.
+ */
+describe("a user spelled otherwise than Entra's UPN, with group sync on", () => {
+  const PROGRAMS = path.join(__dirname, "support/failingPrograms.ts");
+  const AZURE_OR_SQL = /^(azure-native:|postgresql:|pulumi:providers:)/;
+
+  it.each([
+    ["an access entry, other case", "upnInOtherCaseWithGroupSync", "access[1].principal.name", "Bob@Contoso.com"],
+    ["an access entry, upper case", "upnInUpperCaseWithGroupSync", "access[1].principal.name", "BOB@CONTOSO.COM"],
+    ["an access entry on an existing server", "upnInOtherCaseWithGroupSyncOnExistingServer", "access[1].principal.name", "bob@Contoso.com"],
+    [
+      "a server administrator",
+      "administratorUpnInOtherCaseWithGroupSync",
+      "administrators[Bob@contoso.com].principalName",
+      "Bob@contoso.com",
+    ],
+  ])("%s: one error naming the field and the UPN to use, nothing registered", (_what, program, field, given) => {
+    const outcome = runDeployment(PROGRAMS, program);
+    expect(outcome.errors).toHaveLength(1);
+    expect(outcome.errors[0]).toContain(`${field} = ${JSON.stringify(given)}`);
+    expect(outcome.errors[0]).toContain("exactly as Entra has it, bob@contoso.com");
+    expect(outcome.registered.filter((r) => AZURE_OR_SQL.test(r.type))).toEqual([]);
+  });
+
+  it.each([
+    ["the exact UPN with group sync on", "exactUpnWithGroupSync", "bob@contoso.com"],
+    [
+      "another case with group sync off (Entra finds the user; the role has the given name)",
+      "upnInOtherCaseWithoutGroupSync",
+      "Bob@Contoso.com",
+    ],
+  ])("accepts %s", (_what, program, role) => {
+    const outcome = runDeployment(PROGRAMS, program);
+    expect(outcome.errors).toEqual([]);
+    // The role and its label are named by the exact name given (nameKey), so another spelling is another role.
+    for (const type of ["postgresql:index/role:Role", "postgresql:index/securityLabel:SecurityLabel"])
+      expect(outcome.registered.filter((r) => r.type === type).map((r) => r.name)).toContainEqual(expect.stringContaining(nameKey(role)));
   });
 });

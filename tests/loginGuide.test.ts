@@ -2,7 +2,7 @@ import { execFileSync } from "child_process";
 import { parse as parseUri } from "pg-connection-string";
 import { planAccess } from "../components/accessPlan";
 import { AccessEntryArgs } from "../components/EntraDatabaseAccess";
-import { LoginGuideEntry, TOKEN_COMMAND, conninfoValue, loginGuide, renderLoginGuide, shellQuote } from "../components/loginGuide";
+import { LoginGuideEntry, TOKEN_COMMAND, conninfoValue, loginGuide, renderLoginGuide, shellQuote, typed } from "../components/loginGuide";
 import { IDS } from "./support/fixtures";
 
 const HOST = "pg-orders-dev.postgres.database.azure.com";
@@ -47,7 +47,7 @@ describe("loginGuide", () => {
 
   it("tells group members to use the group's name with their own token when group sync is off", () => {
     const notes = guide(false).get("Data Readers")!.notes.join("\n");
-    expect(notes).toMatch(/group's name, "Data Readers", as username and their OWN token/);
+    expect(notes).toContain("group's name, `Data Readers`, as username and their OWN token");
     expect(notes).toMatch(/own name fails/);
     expect(notes).toMatch(/Group sync is OFF/);
   });
@@ -60,7 +60,7 @@ describe("loginGuide", () => {
   });
 
   it("tells service principals and managed identities to use the display name", () => {
-    expect(guide().get("id-orders-api")!.notes.join()).toMatch(/display name "id-orders-api", not the client id/);
+    expect(guide().get("id-orders-api")!.notes.join()).toContain("display name `id-orders-api`, not the client id");
     expect(guide().get("id-orders-api")!.signIn).toMatch(/--identity/);
   });
 
@@ -127,5 +127,66 @@ describe("quoting", () => {
     ["", "''"],
   ])("conninfo value of %j is %s", (value, expected) => {
     expect(conninfoValue(value)).toBe(expected);
+  });
+});
+
+/** The text of a CommonMark code span (spec 6.1): strip the fence, then one space pair, if any. */
+function codeSpanText(span: string): string {
+  const fence = /^`+/.exec(span)![0];
+  expect(span.endsWith(fence)).toBe(true);
+  let inner = span.slice(fence.length, span.length - fence.length);
+  expect(inner.includes(fence) && new RegExp(`(^|[^\`])${fence}([^\`]|$)`).test(inner)).toBe(false);
+  if (inner.startsWith(" ") && inner.endsWith(" ") && inner.trim() !== "") inner = inner.slice(1, -1);
+  return inner;
+}
+
+describe("names in the guide's prose are printed as typed (issue 12, class 9)", () => {
+  // [name, type, the span the notes must show]
+  const NAMES: [string, "Group" | "ManagedIdentity" | "ServicePrincipal", string][] = [
+    ['Data "Ops" Team', "Group", '`Data "Ops" Team`'],
+    ["Data Readers", "Group", "`Data Readers`"],
+    ["O'Brien's apps", "ServicePrincipal", "`O'Brien's apps`"],
+    ["back\\slash", "Group", "`back\\slash`"],
+    ["$HOME team", "Group", "`$HOME team`"],
+    ["a`b", "ManagedIdentity", "``a`b``"],
+    ["`edge`", "Group", "`` `edge` ``"],
+    ["x ``y`` z", "ServicePrincipal", "```x ``y`` z```"],
+    ["Zoë & Ünal", "Group", "`Zoë & Ünal`"],
+  ];
+  const guideFor = (name: string, type: "Group" | "ManagedIdentity" | "ServicePrincipal") =>
+    loginGuide(
+      planAccess({
+        databases: [{ name: "orders" }],
+        access: [{ principal: { name, type, objectId: IDS.readers }, grants: [{ database: "orders", preset: "read" }] }],
+        deployer: "pg-dba",
+      }),
+      { host: HOST, groupSync: false },
+    ).find((e) => e.principal === name)!;
+
+  it.each(NAMES)("%s (%s) appears in the notes as %s, which reads back as the name", (name, type, span) => {
+    const e = guideFor(name, type);
+    expect(typed(name)).toBe(span);
+    expect(codeSpanText(span)).toBe(name);
+    expect(e.notes.join("\n")).toContain(span);
+    expect(renderLoginGuide([e])).toContain(`- username: ${span}`);
+  });
+
+  // The bad outputs of before: JSON escaping nobody types.
+  it.each(NAMES.filter(([name]) => JSON.stringify(name) !== `"${name}"`))("%s is never JSON-escaped", (name, type) => {
+    const e = guideFor(name, type);
+    // The prose and the username line; psql and the URI quote on purpose.
+    const username = renderLoginGuide([e])
+      .split("\n")
+      .filter((l) => l.startsWith("- username: "));
+    const text = [...e.notes, ...username].join("\n");
+    expect(text).not.toContain(JSON.stringify(name));
+    expect(text).not.toContain(JSON.stringify(name).slice(1, -1));
+  });
+
+  it.each(NAMES)("psql and URI quoting of %s are unchanged: the shell and the URI give back the name", (name, type) => {
+    const e = guideFor(name, type);
+    expect(e.conninfo).toContain(`user=${conninfoValue(name)}`);
+    expect(e.psql).toContain(shellQuote(e.conninfo));
+    expect(parseUri(e.uri).user).toBe(name);
   });
 });

@@ -1,7 +1,7 @@
 import { InputError } from "../components/errors";
-import { EntraPostgresServer, EntraPostgresServerArgs } from "../components/EntraPostgresServer";
+import { AdministratorArgs, EntraPostgresServer, EntraPostgresServerArgs, ManagedIdentityRef } from "../components/EntraPostgresServer";
 import { nameKey } from "../components/principals";
-import { SERVER_DEFAULTS, planServer, validateServerArgs } from "../components/serverPlan";
+import { SERVER_DEFAULTS, isResourceGroupName, planServer, validateServerArgs } from "../components/serverPlan";
 import { IDS, evaluate, validServerArgs } from "./support/fixtures";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -283,7 +283,134 @@ const CONTROL_CHARACTERS: Case[] = [
   ["a firewall rule name with a newline", (a) => (a.network = publicRules("office\n")), "network.firewallRules[0].name"],
 ];
 
-BAD_INPUTS.push(...CASE_INSENSITIVE, ...GENERATED_NAMES, ...CONTROL_CHARACTERS);
+/** Issue 12, class 8: ARM's resource group rule, exactly: \p{L}, \p{Nd}, _ - . ( ), 1-90 UTF-16 units, no final period. */
+const BAD_RESOURCE_GROUPS: [description: string, name: string][] = [
+  ["empty", ""],
+  ["91 characters", "r".repeat(91)],
+  ["91 characters of another script", "рг".repeat(45) + "р"],
+  ["ending in a period", "rg-data."],
+  ["only a period", "."],
+  ["ending in a period after letters of another script", "データ."],
+  ["with a slash", "rg/data"],
+  ["with a space", "rg data"],
+  ["with a non-breaking space", "rg\u00a0data"],
+  ["with a hash", "rg#1"],
+  ["with a plus", "rg+data"],
+  ["with brackets", "rg[data]"],
+  ["with an apostrophe", "rg-o'brien"],
+  ["with a superscript digit (No, not Nd)", "rg²"],
+  ["with a Roman numeral (Nl, not Nd)", "rg-Ⅻ"],
+  ["with a combining mark (Mn)", "rge\u0301"],
+  ["with an emoji", "rg-🚀"],
+  ["with a letter outside the BMP (two surrogates)", "rg-𝐀"],
+  ["with a newline", "rg\n"],
+  ["with a zero-width joiner", "rg\u200ddata"],
+];
+
+const GOOD_RESOURCE_GROUPS: [description: string, name: string][] = [
+  ["one character", "r"],
+  ["90 characters", "r".repeat(90)],
+  ["90 characters of another script", "рг".repeat(45)],
+  ["German letters", "rg-Größe"],
+  ["Cyrillic", "рг-данные"],
+  ["Japanese (OtherLetter)", "リソース_グループ"],
+  ["Chinese", "资源组"],
+  ["Greek", "ομάδα-πόρων"],
+  ["Arabic-Indic digits (Nd)", "rg-٣"],
+  ["Devanagari letters and digits", "नगर-१२"],
+  ["a titlecase letter (Lt)", "rg-ǅ"],
+  ["a modifier letter (Lm)", "rg-ʰ"],
+  ["parentheses, periods, underscores and hyphens", "rg_(data).v2-eu"],
+  ["starting with a period", ".rg"],
+  ["starting with a hyphen", "-rg"],
+  ["upper case", "RG-ORDERS-DEV"],
+];
+
+/** Issue 12, class 7: a managed identity's ids, given as plain strings, are checked before anything registers. */
+const MI = { principalId: "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b", clientId: "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d" };
+const withIdentity =
+  (over: Partial<AdministratorArgs> = {}, identity: Partial<ManagedIdentityRef> = {}) =>
+  (a: EntraPostgresServerArgs) =>
+    a.administrators!.push({
+      principalName: "id-orders-api",
+      principalType: "ManagedIdentity",
+      managedIdentity: { principalId: MI.principalId, clientId: MI.clientId, name: "id-orders-api", ...identity },
+      ...over,
+    });
+const MANAGED_IDENTITIES: Case[] = [
+  ["a managed identity's client id as its objectId", withIdentity({ objectId: MI.clientId }), "administrators[2].objectId"],
+  [
+    "a managed identity's client id as its objectId, in upper case",
+    withIdentity({ objectId: MI.clientId.toUpperCase() }),
+    "administrators[2].objectId",
+  ],
+  [
+    "a managed identity's client id as its principalId",
+    withIdentity({}, { principalId: MI.clientId }),
+    "administrators[2].managedIdentity.principalId",
+  ],
+  ["a managed identity's objectId that is not its principalId", withIdentity({ objectId: IDS.readers }), "administrators[2].objectId"],
+  ["a managed identity's principal id as its clientId", withIdentity({ clientId: MI.principalId }), "administrators[2].clientId"],
+  ["a managed identity's clientId that is not the identity's", withIdentity({ clientId: IDS.ciAppClient }), "administrators[2].clientId"],
+  [
+    "a managed identity whose name is not the principalName",
+    withIdentity({}, { name: "id-orders-worker" }),
+    "administrators[2].principalName",
+  ],
+  [
+    "a managed identity whose name differs in case from the principalName",
+    withIdentity({}, { name: "ID-Orders-API" }),
+    "administrators[2].principalName",
+  ],
+  [
+    "a managed identity principalId that is not a UUID",
+    withIdentity({}, { principalId: "id-orders-api" }),
+    "administrators[2].managedIdentity.principalId",
+  ],
+  [
+    "a managed identity clientId that is not a UUID",
+    withIdentity({}, { clientId: "api://orders" }),
+    "administrators[2].managedIdentity.clientId",
+  ],
+  [
+    "a managed identity without a principalId",
+    withIdentity({}, { principalId: undefined as never }),
+    "administrators[2].managedIdentity.principalId",
+  ],
+  [
+    "a managed identity whose principalId is another administrator's object id",
+    withIdentity({}, { principalId: IDS.alice }),
+    "administrators[2].managedIdentity.principalId",
+  ],
+  [
+    "managedIdentity that is not an object",
+    withIdentity({ managedIdentity: "id-orders-api" as never }),
+    "administrators[2].managedIdentity",
+  ],
+  [
+    "a managed identity without managedIdentity, its objectId equal to its clientId",
+    (a) =>
+      a.administrators!.push({
+        principalName: "id-orders-api",
+        principalType: "ManagedIdentity",
+        objectId: MI.clientId,
+        clientId: MI.clientId,
+      }),
+    "administrators[2].objectId",
+  ],
+];
+
+BAD_INPUTS.push(
+  ...MANAGED_IDENTITIES,
+  ...CASE_INSENSITIVE,
+  ...GENERATED_NAMES,
+  ...CONTROL_CHARACTERS,
+  ...BAD_RESOURCE_GROUPS.map(([description, name]): Case => [
+    `a resource group name ${description}`,
+    (a) => (a.resourceGroupName = name),
+    "resourceGroupName",
+  ]),
+);
 
 /** Edge values Azure accepts, and so do we. */
 const GOOD_INPUTS: [description: string, change: (a: EntraPostgresServerArgs) => void][] = [
@@ -296,6 +423,18 @@ const GOOD_INPUTS: [description: string, change: (a: EntraPostgresServerArgs) =>
   ["an administrator with an upper-case object id", (a) => (nth(a.administrators, 1).objectId = IDS.alice.toUpperCase())],
   ["an administrator name with non-ASCII letters", (a) => (nth(a.administrators, 0).principalName = "Datenbank-Admins (Zoë)")],
   ["an administrator name with inner spaces", (a) => (nth(a.administrators, 0).principalName = "Data  Ops  Team")],
+  ["a managed identity as plain strings", withIdentity()],
+  ["a managed identity with its principal id as objectId, in upper case", withIdentity({ objectId: MI.principalId.toUpperCase() })],
+  ["a managed identity with its client id as clientId", withIdentity({ clientId: MI.clientId })],
+  ["a managed identity with only a principalId", withIdentity({ managedIdentity: { principalId: MI.principalId } })],
+  [
+    "a managed identity with Outputs (checked when they resolve)",
+    withIdentity({}, { principalId: pulumi.output(MI.principalId), clientId: pulumi.output(MI.clientId) }),
+  ],
+  ...GOOD_RESOURCE_GROUPS.map(([description, name]): [string, (a: EntraPostgresServerArgs) => void] => [
+    `a resource group name: ${description}`,
+    (a) => (a.resourceGroupName = name),
+  ]),
 ];
 
 describe("edge inputs Azure accepts", () => {
@@ -318,6 +457,46 @@ describe("edge inputs Azure accepts", () => {
     const args = validServerArgs();
     args.serverParameters = { Require_Secure_Transport: "OFF" };
     expect(validateServerArgs("pg-orders-dev", args)[0].allowed).toMatch(/requireSecureTransport option/);
+  });
+});
+
+describe("a managed identity given as plain strings", () => {
+  it.each([
+    ["all of principalId, clientId and name", withIdentity()],
+    ["and its principal id as objectId", withIdentity({ objectId: MI.principalId.toUpperCase() })],
+    ["only a principalId", withIdentity({ managedIdentity: { principalId: MI.principalId.toUpperCase() } })],
+  ])("registers an administrator with its principal id, %s", async (_d, change) => {
+    const args = validServerArgs();
+    change(args);
+    const { cloud, error } = await evaluate(() => new EntraPostgresServer("pg-orders-dev", args));
+    expect(error).toBeUndefined();
+    const admin = cloud.resources.find(
+      (r) => r.type === "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra" && r.inputs.principalName === "id-orders-api",
+    );
+    expect(admin?.inputs).toMatchObject({ objectId: MI.principalId, principalType: "ServicePrincipal" });
+  });
+
+  it("reports its client id as objectId once, naming the field", () => {
+    const args = validServerArgs();
+    withIdentity({ objectId: MI.clientId })(args);
+    const issues = validateServerArgs("pg-orders-dev", args);
+    expect(issues).toEqual([
+      expect.objectContaining({ field: "administrators[2].objectId", allowed: expect.stringMatching(/not its client id/) }),
+    ]);
+  });
+});
+
+describe("resource group names (ARM's rule)", () => {
+  it.each(GOOD_RESOURCE_GROUPS)("accepts %s: %s", (_d, name) => expect(isResourceGroupName(name)).toBe(true));
+  it.each(BAD_RESOURCE_GROUPS)("rejects %s: %j", (_d, name) => expect(isResourceGroupName(name)).toBe(false));
+
+  it.each(GOOD_RESOURCE_GROUPS)("a server in resource group %s registers, with the name as given", async (_d, name) => {
+    const args = validServerArgs();
+    args.resourceGroupName = name;
+    const { cloud, error } = await evaluate(() => new EntraPostgresServer("pg-orders-dev", args));
+    expect(error).toBeUndefined();
+    const server = cloud.resources.find((r) => r.type === "azure-native:dbforpostgresql:Server");
+    expect(server?.inputs.resourceGroupName).toBe(name);
   });
 });
 

@@ -212,7 +212,12 @@ export class MockCloud implements pulumi.runtime.Mocks {
       case "azuread:index/getClientConfig:getClientConfig":
         return { tenantId: this.tenantId, objectId: this.deployerObjectId, clientId: fakeUuid("deployer-client") };
       case "azuread:index/getUser:getUser":
-        return this.lookup("User", (e) => e.name === inputs.userPrincipalName, `user with UPN ${String(inputs.userPrincipalName)}`);
+        // Entra compares UPNs without regard to case, and answers with its own spelling.
+        return this.lookup(
+          "User",
+          (e) => e.name.toLowerCase() === String(inputs.userPrincipalName).toLowerCase(),
+          `user with UPN ${String(inputs.userPrincipalName)}`,
+        );
       case "azuread:index/getGroup:getGroup":
         return this.lookup("Group", (e) => e.name === inputs.displayName, `group with display name ${String(inputs.displayName)}`);
       case "azuread:index/getServicePrincipal:getServicePrincipal":

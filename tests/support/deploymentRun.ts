@@ -28,7 +28,14 @@ async function child(modulePath: string, exportName: string): Promise<void> {
   const { DIRECTORY } = await import("./fixtures");
   const cloud = installMockCloud({ directory: DIRECTORY });
   const errors: string[] = [];
-  process.on("unhandledRejection", (reason) => errors.push(reason instanceof Error ? reason.message : String(reason)));
+  // The language host reports each error object once, however many awaiters it reaches (run.js's
+  // uncaughtHandler keeps the logged ones by identity); so does this.
+  const reported = new Set<unknown>();
+  process.on("unhandledRejection", (reason) => {
+    if (reported.has(reason)) return;
+    reported.add(reason);
+    errors.push(reason instanceof Error ? reason.message : String(reason));
+  });
   const programs = (await import(path.resolve(modulePath))) as Record<string, () => void>;
   try {
     programs[exportName]();
