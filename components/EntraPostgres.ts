@@ -18,6 +18,11 @@ export interface DeployerArgs {
   principalType: "User" | "ServicePrincipal" | "ManagedIdentity";
   /** Public IPv4 address the deployment connects from; adds a firewall rule named "deployer". Public network mode only. */
   ipAddress?: string;
+  /**
+   * Its object id (UUID). Default: the object id of whoever runs the program (Azure client configuration).
+   * Set it in stack config so that a preview run by a read-only identity shows no change to the deployer.
+   */
+  objectId?: string;
 }
 
 /** A server made elsewhere, whose Entra administrators (the deployer among them) already exist. */
@@ -267,7 +272,11 @@ function withDeployer(server: Omit<EntraPostgresServerArgs, "deployerAdministrat
   return {
     ...server,
     network: withRule,
-    deployerAdministrator: { principalName: deployer.principalName, principalType: deployer.principalType },
+    deployerAdministrator: {
+      principalName: deployer.principalName,
+      principalType: deployer.principalType,
+      ...(deployer.objectId !== undefined ? { objectId: deployer.objectId } : {}),
+    },
   };
 }
 

@@ -80,8 +80,13 @@ export interface AdministratorArgs {
 export interface DeployerAdministratorArgs {
   /** Its login name: the UPN of a user, or the display name of a service principal or managed identity. */
   principalName: string;
-  /** "User" | "ServicePrincipal" | "ManagedIdentity". Its object id comes from the Azure client configuration. */
+  /** "User" | "ServicePrincipal" | "ManagedIdentity". */
   principalType: "User" | "ServicePrincipal" | "ManagedIdentity";
+  /**
+   * Its object id (UUID). Default: the object id of whoever runs the program (Azure client configuration).
+   * Set it in stack config so that a preview run by another identity shows no change to this administrator.
+   */
+  objectId?: string;
 }
 
 /** Arguments of EntraPostgresServer. Every field but resourceGroupName has a default (see SERVER_DEFAULTS). */
@@ -322,7 +327,7 @@ function resolveObjectId(
   groupSync: boolean,
 ): pulumi.Output<string> {
   const field = `administrators[${a.principalName}]`;
-  if (a.isDeployer) return deployerObjectId;
+  if (a.isDeployer) return typeof a.objectId === "string" ? pulumi.output(a.objectId) : deployerObjectId;
   if (a.managedIdentity) {
     const mi = a.managedIdentity;
     // Plain strings were checked before anything registered (validateManagedIdentity).

@@ -450,7 +450,20 @@ function validateAdministrators(admins: AdministratorArgs[] | undefined, deploye
     if (!(allowedTypes as readonly string[]).includes(a.principalType)) {
       add(`${f}.principalType`, a.principalType, `one of ${allowedTypes.join(", ")}`);
     }
-    if (f === "deployerAdministrator") continue;
+    if (f === "deployerAdministrator") {
+      const id = (a as DeployerAdministratorArgs).objectId;
+      if (id !== undefined && (typeof id !== "string" || !isUuid(id))) {
+        add(
+          `${f}.objectId`,
+          id,
+          "the deploying identity's object id (UUID), or leave unset to take it from the Azure client configuration",
+        );
+      } else if (typeof id === "string") {
+        if (ids.has(id.toLowerCase())) add(`${f}.objectId`, id, `an object id not already used by ${ids.get(id.toLowerCase())}`);
+        ids.set(id.toLowerCase(), f);
+      }
+      continue;
+    }
     const admin = a as AdministratorArgs;
     if (admin.objectId !== undefined && typeof admin.objectId === "string") {
       if (!isUuid(admin.objectId)) {
@@ -589,6 +602,7 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
       key: nameKey(args.deployerAdministrator.principalName),
       principalName: args.deployerAdministrator.principalName,
       principalType: args.deployerAdministrator.principalType,
+      objectId: args.deployerAdministrator.objectId?.toLowerCase(),
       isDeployer: true,
     });
   }

@@ -115,6 +115,8 @@ const both =
 
 /** Issue 12: bad input of every class, each rejected before anything registers. */
 const COMPONENT_BAD: [string, Change, string][] = [
+  ["a deployer object id that is not a UUID", (a) => (a.deployer.objectId = "ci-deployer"), "deployer.objectId"],
+  ["a deployer object id of another administrator", (a) => (a.deployer.objectId = IDS.dbaGroup), "deployer.objectId"],
   // 7. What can be checked early is: a client id where an object id belongs.
   [
     "a managed identity administrator's client id as its objectId",
@@ -312,6 +314,26 @@ const COMPONENT_GOOD: [string, Change][] = [
   ["an existing server on PgBouncer's port", existing({ port: 6432 })],
   ["an unmanaged server parameter in mixed case", (a) => (a.server!.serverParameters = { Log_Min_Duration_Statement: "500" })],
 ];
+
+describe("the deployer's object id", () => {
+  const deployerAdmin = (cloud: MockCloud) =>
+    cloud.byType("azure-native:dbforpostgresql:AdministratorsMicrosoftEntra").find((r) => r.inputs.principalName === "ci-deployer")!.inputs
+      .objectId;
+
+  it("comes from whoever runs the program, unless stack config gives it", async () => {
+    const other = "0e0e0e0e-0000-4000-8000-0000000000ee";
+    const byRunner = await evaluate(() => new EntraPostgres("orders", args()), { deployerObjectId: other });
+    expect(deployerAdmin(byRunner.cloud)).toBe(other);
+    // Given in config: the same administrator whoever previews (no diff for a read-only identity).
+    const given = "0d0d0d0d-0000-4000-8000-0000000000DD";
+    const pinned = args();
+    pinned.deployer.objectId = given;
+    const a = await evaluate(() => new EntraPostgres("orders", pinned), { deployerObjectId: other });
+    const b = await evaluate(() => new EntraPostgres("orders", pinned));
+    expect(deployerAdmin(a.cloud)).toBe(given.toLowerCase());
+    expect(deployerAdmin(b.cloud)).toBe(given.toLowerCase());
+  });
+});
 
 describe("EntraPostgres", () => {
   it("connects as the deployer with its Azure token, over TLS, not as superuser", async () => {
