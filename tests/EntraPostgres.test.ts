@@ -92,7 +92,7 @@ const existing =
 const withAdmins = (...more: ExistingServerArgs["administrators"]) =>
   existing({ administrators: [{ principalName: "ci-deployer", principalType: "ServicePrincipal" }, ...more] });
 const addEntry =
-  (name: string, type: "User" | "Group" | "ServicePrincipal", objectId?: string): Change =>
+  (name: string, type: "User" | "Group" | "ServicePrincipal" | "ManagedIdentity", objectId?: string): Change =>
   (a) =>
     a.access!.push({ principal: { name, type, objectId }, grants: [{ database: "orders", preset: "read" }] });
 
@@ -135,12 +135,7 @@ const COMPONENT_BAD: [string, Change, string][] = [
   ],
   [
     "an access entry whose objectId is an administrator identity's client id",
-    both(identityAdmin(), (a) =>
-      a.access!.push({
-        principal: { name: "id-orders-api-2", type: "ManagedIdentity", objectId: MI.clientId },
-        grants: [{ database: "orders", preset: "read" }],
-      }),
-    ),
+    both(identityAdmin(), addEntry("id-orders-api-2", "ManagedIdentity", MI.clientId)),
     "access[2].principal.objectId",
   ],
   [
@@ -159,12 +154,7 @@ const COMPONENT_BAD: [string, Change, string][] = [
   ],
   [
     "an access entry under another name with a managed identity administrator's principal id",
-    both(identityAdmin(), (a) =>
-      a.access!.push({
-        principal: { name: "orders-api", type: "ManagedIdentity", objectId: MI.principalId },
-        grants: [{ database: "orders", preset: "read" }],
-      }),
-    ),
+    both(identityAdmin(), addEntry("orders-api", "ManagedIdentity", MI.principalId)),
     "access[2].principal.objectId",
   ],
   // 1. Names Azure compares without regard to case.

@@ -102,6 +102,16 @@ AS $$
   SELECT regexp_match(label, '^aadauth,oid=([0-9A-Fa-f-]{36}),type=(user|group|service)(,admin)?$')
 $$;
 
+-- Whether the role carries the pgaadauth label of a Microsoft Entra administrator (",admin").
+CREATE OR REPLACE FUNCTION pg_catalog.standin_is_labelled_admin(roleName text)
+RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT EXISTS (
+    SELECT FROM pg_shseclabel l JOIN pg_roles r ON r.oid = l.objoid
+    WHERE r.rolname = roleName AND l.classoid = 'pg_authid'::regclass
+      AND l.provider = 'pgaadauth' AND (standin_parse_label(l.label))[3] IS NOT NULL)
+$$;
+
 -- Makes a role Entra-labelled as admin a member of azure_pg_admin, with the superuser's rights
 -- (SECURITY DEFINER): the label, which only an Entra administrator can set, is the permission.
 CREATE OR REPLACE FUNCTION pg_catalog.standin_add_to_admin_group(roleName text)
@@ -109,11 +119,7 @@ RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF NOT EXISTS (
-    SELECT FROM pg_shseclabel l JOIN pg_roles r ON r.oid = l.objoid
-    WHERE r.rolname = roleName AND l.classoid = 'pg_authid'::regclass
-      AND l.provider = 'pgaadauth' AND (standin_parse_label(l.label))[3] IS NOT NULL)
-  THEN
+  IF NOT standin_is_labelled_admin(roleName) THEN
     RAISE EXCEPTION 'role "%" is not labelled as a Microsoft Entra administrator', roleName
       USING ERRCODE = 'insufficient_privilege';
   END IF;
@@ -331,11 +337,7 @@ RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF NOT EXISTS (
-    SELECT FROM pg_shseclabel l JOIN pg_roles r ON r.oid = l.objoid
-    WHERE r.rolname = principalName AND l.classoid = 'pg_authid'::regclass
-      AND l.provider = 'pgaadauth' AND (standin_parse_label(l.label))[3] IS NOT NULL)
-  THEN
+  IF NOT standin_is_labelled_admin(principalName) THEN
     RAISE EXCEPTION 'role "%" is not a Microsoft Entra administrator', principalName
       USING ERRCODE = 'undefined_object';
   END IF;
