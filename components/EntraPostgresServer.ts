@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { authorization, dbforpostgresql, network as azureNetwork } from "@pulumi/azure-native";
+import { authorization, dbforpostgresql, monitor, network as azureNetwork } from "@pulumi/azure-native";
 import { lookupObjectId } from "./entraLookup";
+import type { ServerFeatureArgs } from "./features";
 import { InputError, throwIfIssues } from "./errors";
 import { PrincipalType, armPrincipalType } from "./principals";
 import { LiveServer, createOnlyChanges, isNotFound } from "./serverGuard";
@@ -90,8 +91,12 @@ export interface DeployerAdministratorArgs {
   objectId?: string;
 }
 
-/** Arguments of EntraPostgresServer. Every field but resourceGroupName has a default (see SERVER_DEFAULTS). */
-export interface EntraPostgresServerArgs {
+/**
+ * Arguments of EntraPostgresServer. Every field but resourceGroupName has a default (see SERVER_DEFAULTS);
+ * storage, maintenance window, lock, diagnostics, role assignments, identities and encryption,
+ * extensions, PgBouncer and replicas are ServerFeatureArgs (components/features).
+ */
+export interface EntraPostgresServerArgs extends ServerFeatureArgs {
   /** Resource group for the server: 1-90 letters or decimal digits of any script, `_`, `-`, `.`, `(` or `)`, not ending in `.` (ARM's rule). Must exist. */
   resourceGroupName: pulumi.Input<string>;
   /** Azure region, e.g. "westeurope". Default: the resource group's region. */
@@ -102,8 +107,6 @@ export interface EntraPostgresServerArgs {
   version?: string;
   /** Compute size. Default `{ name: "Standard_D2ds_v5", tier: "GeneralPurpose" }`. Tiers: Burstable, GeneralPurpose, MemoryOptimized. */
   sku?: { name: string; tier: string };
-  /** Storage: `sizeGb` one of 32, 64, 128, ..., 32767 (default 128); `autoGrow` default true. */
-  storage?: { sizeGb?: number; autoGrow?: boolean };
   /** Backups: `retentionDays` 7-35 (default 14); `geoRedundant` default false (fixed at creation). */
   backup?: { retentionDays?: number; geoRedundant?: boolean };
   /** "Disabled" (default) | "ZoneRedundant" | "SameZone". Not on the Burstable tier. */
@@ -158,6 +161,14 @@ export interface AdministratorInfo {
   objectId: string;
 }
 
+/** What the component reports about each read replica. */
+export interface ReplicaInfo {
+  serverName: string;
+  /** `<replica>.postgres.database.azure.com`. */
+  fqdn: string;
+  location: string;
+}
+
 export const ENTRA_POSTGRES_SERVER_TYPE = "entra-postgres:index:EntraPostgresServer";
 
 /**
@@ -184,6 +195,10 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
   readonly groupSync: boolean;
   /** The last operation in the server's chain: depend on it before connecting with SQL. */
   readonly ready: pulumi.Resource;
+  /** Whether Azure's PgBouncer is on (port 6432 beside 5432); the login guide depends on it. */
+  readonly pgBouncer: boolean;
+  /** The read replicas: server name, host name and region. Read-only. */
+  readonly readReplicas: pulumi.Output<ReplicaInfo[]>;
 
   constructor(name: string, args: EntraPostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before anything registers, the component itself included: bad input creates nothing.
@@ -213,6 +228,8 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
         highAvailability: plan.highAvailability,
         availabilityZone: plan.availabilityZone,
         network: serverNetwork(plan.network),
+        maintenanceWindow: plan.features.maintenanceWindow,
+        ...serverEncryption(plan),
         authConfig: {
           activeDirectoryAuth: "Enabled",
           passwordAuth: plan.passwordAuth ? "Enabled" : "Disabled",
@@ -271,6 +288,85 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     if (plan.network.mode === "privateEndpoint") {
       previous = privateEndpoint(name, plan.network, args, server, chained());
     }
+    // Creating a replica puts the primary in an updating state, so replicas are in the chain too.
+    const replicas = plan.features.readReplicas.map((r) => {
+      const replica = new dbforpostgresql.Server(
+        `${name}-replica-${r.serverName}`,
+        {
+          serverName: r.serverName,
+          resourceGroupName: args.resourceGroupName,
+          location: r.location ?? args.location,
+          createMode: "Replica",
+          sourceServerResourceId: server.id,
+          version: plan.version,
+          sku: r.sku ?? plan.sku,
+          storage: { ...plan.storage, storageSizeGB: r.storageSizeGb ?? plan.storage.storageSizeGB },
+          availabilityZone: r.availabilityZone,
+          network: serverNetwork(plan.network),
+          // The administrators replicate from the primary; the replica's own setting says Entra only too.
+          authConfig: { activeDirectoryAuth: "Enabled", passwordAuth: plan.passwordAuth ? "Enabled" : "Disabled", tenantId },
+          tags: args.tags,
+        },
+        chained(),
+      );
+      previous = replica;
+      return { serverName: r.serverName, replica };
+    });
+    const chainEnd = previous;
+
+    // Diagnostic settings and role assignments are Microsoft.Insights and Microsoft.Authorization
+    // resources, not operations of the server: they wait for the server only, beside the chain.
+    const extensionsOfServer: pulumi.Resource[] = [];
+    for (const d of plan.features.diagnosticSettings) {
+      extensionsOfServer.push(
+        new monitor.DiagnosticSetting(
+          `${name}-diag-${d.name}`,
+          {
+            name: d.name,
+            resourceUri: server.id,
+            logs: d.logs,
+            metrics: d.metrics,
+            workspaceId: d.workspaceId,
+            logAnalyticsDestinationType: d.logAnalyticsDestinationType,
+            storageAccountId: d.storageAccountId,
+            eventHubAuthorizationRuleId: d.eventHubAuthorizationRuleId,
+            eventHubName: d.eventHubName,
+          },
+          { ...parent, dependsOn: [server] },
+        ),
+      );
+    }
+    for (const r of plan.features.roleAssignments) {
+      const roleDefinitionId =
+        r.roleDefinitionId ??
+        pulumi.interpolate`/subscriptions/${clientConfig.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${r.roleDefinitionGuid}`;
+      extensionsOfServer.push(
+        new authorization.RoleAssignment(
+          `${name}-rbac-${r.name}`,
+          {
+            scope: server.id,
+            roleAssignmentName: r.name,
+            roleDefinitionId,
+            principalId: r.principalId,
+            principalType: r.principalType,
+            description: r.description,
+            condition: r.condition,
+            conditionVersion: r.conditionVersion,
+            delegatedManagedIdentityResourceId: r.delegatedManagedIdentityResourceId,
+          },
+          { ...parent, dependsOn: [server] },
+        ),
+      );
+    }
+    // The lock comes last and goes first: created after everything else on the server, so nothing of
+    // ours is deleted under it during a destroy (it is destroyed before what it waits on).
+    if (plan.features.lock) {
+      new authorization.ManagementLockByScope(
+        `${name}-lock`,
+        { scope: server.id, lockName: plan.features.lock.name, level: "CanNotDelete", notes: plan.features.lock.notes },
+        { ...parent, dependsOn: [chainEnd, ...extensionsOfServer] },
+      );
+    }
 
     this.server = server;
     this.serverId = server.id;
@@ -279,7 +375,11 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     this.fqdn = server.fullyQualifiedDomainName;
     this.tenantId = tenantId;
     this.groupSync = plan.groupSync;
-    this.ready = previous;
+    this.ready = chainEnd;
+    this.pgBouncer = plan.features.pgBouncer;
+    this.readReplicas = pulumi.all(
+      replicas.map((r) => pulumi.all([r.replica.fullyQualifiedDomainName, r.replica.location]).apply(([fqdn, location]) => ({ serverName: r.serverName, fqdn, location }))),
+    );
     this.administrators = pulumi.all(admins.map((a) => a.objectId)).apply((ids) =>
       admins.map((a, i) => ({
         principalName: a.principalName,
@@ -296,6 +396,23 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
       administrators: this.administrators,
     });
   }
+}
+
+/** The server's user-assigned identities and customer-managed key, as ARM takes them. */
+function serverEncryption(plan: ServerPlan): Pick<dbforpostgresql.ServerArgs, "identity" | "dataEncryption"> {
+  const { identity, dataEncryption } = plan.features.encryption;
+  return {
+    ...(identity
+      ? {
+          identity: {
+            type: identity.type,
+            // ARM keys the identities by resource id; their values are what Azure reports back.
+            userAssignedIdentities: pulumi.all(identity.ids).apply((ids) => Object.fromEntries(ids.map((id) => [id, {}]))),
+          },
+        }
+      : {}),
+    ...(dataEncryption ? { dataEncryption } : {}),
+  };
 }
 
 function serverNetwork(network: NetworkArgs): dbforpostgresql.ServerArgs["network"] {

@@ -8,6 +8,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { InputIssue, throwIfIssues } from "./errors";
+import { FEATURE_PARAMETERS, ServerFeaturePlan, planServerFeatures, validateServerFeatures } from "./features";
+import { STORAGE_SIZES_GB } from "./features/storage";
 import { CONTROL_CHARACTER, PRINCIPAL_TYPES, PrincipalType, isUuid, nameKey, roleNameProblem } from "./principals";
 import type {
   AdministratorArgs,
@@ -20,8 +22,7 @@ import type {
 export const POSTGRES_VERSIONS = ["11", "12", "13", "14", "15", "16", "17", "18"] as const;
 export const SKU_TIERS = ["Burstable", "GeneralPurpose", "MemoryOptimized"] as const;
 export const HA_MODES = ["Disabled", "ZoneRedundant", "SameZone"] as const;
-/** Premium_LRS sizes the portal and ARM accept, in GiB. */
-export const STORAGE_SIZES_GB = [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767] as const;
+export { STORAGE_SIZES_GB };
 
 /** Defaults, in one place; the README's config reference lists the same table. */
 export const SERVER_DEFAULTS = {
@@ -41,6 +42,7 @@ export const SERVER_DEFAULTS = {
 const MANAGED_PARAMETERS: Record<string, string> = {
   require_secure_transport: "requireSecureTransport",
   "pgaadauth.enable_group_sync": "groupSync",
+  ...FEATURE_PARAMETERS,
 };
 
 /** Firewall rules the component adds for network.allowAzureServices and network.allowAllAddresses. */
@@ -109,7 +111,7 @@ export interface ServerPlan {
   serverName: string;
   version: string;
   sku: { name: string; tier: string };
-  storage: { storageSizeGB: number; autoGrow: "Enabled" | "Disabled" };
+  storage: ServerFeaturePlan["storage"];
   backup: { backupRetentionDays: number; geoRedundantBackup: "Enabled" | "Disabled" };
   highAvailability: { mode: string };
   availabilityZone?: string;
@@ -126,6 +128,8 @@ export interface ServerPlan {
   /** Administrators sorted by key: the order in which they are declared, one at a time. */
   administrators: PlannedAdministrator[];
   network: NetworkArgs;
+  /** Maintenance window, lock, diagnostics, role assignments, encryption, replicas (components/features). */
+  features: ServerFeaturePlan;
 }
 
 /** Validates the arguments and returns the plan, or throws one InputError listing every problem. */
@@ -191,10 +195,6 @@ export function validateServerArgs(componentName: string, args: EntraPostgresSer
     }
   }
 
-  const storage = args.storage;
-  if (storage?.sizeGb !== undefined && !(STORAGE_SIZES_GB as readonly number[]).includes(storage.sizeGb)) {
-    add("storage.sizeGb", storage.sizeGb, `one of ${STORAGE_SIZES_GB.join(", ")} (GiB)`);
-  }
 
   const backup = args.backup;
   if (backup?.retentionDays !== undefined) {
@@ -230,6 +230,18 @@ export function validateServerArgs(componentName: string, args: EntraPostgresSer
   validateParameters(args.serverParameters, add);
   validateNetwork(args.network, add);
   validateAdministrators(args.administrators, args.deployerAdministrator, add);
+  validateServerFeatures(
+    args,
+    {
+      tier,
+      serverName: typeof serverName === "string" ? serverName : "",
+      geoRedundantBackup: args.backup?.geoRedundant ?? SERVER_DEFAULTS.geoRedundantBackup,
+      highAvailability: args.highAvailability ?? SERVER_DEFAULTS.highAvailability,
+      networkMode: args.network?.mode ?? "public",
+      location: args.location,
+    },
+    add,
+  );
   return issues;
 }
 
@@ -601,8 +613,10 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
   const d = SERVER_DEFAULTS;
   const groupSync = args.groupSync ?? d.groupSync;
   const requireTls = args.requireSecureTransport ?? d.requireSecureTransport;
+  const features = planServerFeatures(args, args.serverName ?? componentName);
   const parameters = [
     ...Object.entries(args.serverParameters ?? {}).map(([name, value]) => ({ name, value })),
+    ...features.parameters,
     { name: "require_secure_transport", value: requireTls ? "ON" : "OFF" },
     { name: "pgaadauth.enable_group_sync", value: groupSync ? "ON" : "OFF" },
   ].sort((a, b) => a.name.localeCompare(b.name));
@@ -641,10 +655,7 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
     serverName: args.serverName ?? componentName,
     version: args.version ?? d.version,
     sku: args.sku ?? { ...d.sku },
-    storage: {
-      storageSizeGB: args.storage?.sizeGb ?? d.storageSizeGb,
-      autoGrow: (args.storage?.autoGrow ?? d.storageAutoGrow) ? "Enabled" : "Disabled",
-    },
+    storage: features.storage,
     backup: {
       backupRetentionDays: args.backup?.retentionDays ?? d.backupRetentionDays,
       geoRedundantBackup: (args.backup?.geoRedundant ?? d.geoRedundantBackup) ? "Enabled" : "Disabled",
@@ -659,5 +670,6 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
     firewallRules,
     administrators,
     network,
+    features,
   };
 }
