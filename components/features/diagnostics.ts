@@ -88,7 +88,11 @@ const BAD_NAME_CHAR = /[<>*%&:\\?/#\u0000-\u001f\u007f]/;
 export function validateDiagnosticSettings(settings: DiagnosticSettingArgs[] | undefined, add: Add): void {
   if (settings === undefined) return;
   if (!Array.isArray(settings)) {
-    add("diagnosticSettings", settings, "a list of { name?, workspaceResourceId | storageAccountResourceId | eventHubAuthorizationRuleResourceId, ... }");
+    add(
+      "diagnosticSettings",
+      settings,
+      "a list of { name?, workspaceResourceId | storageAccountResourceId | eventHubAuthorizationRuleResourceId, ... }",
+    );
     return;
   }
   if (settings.length > MAX_DIAGNOSTIC_SETTINGS)
@@ -101,7 +105,8 @@ export function validateDiagnosticSettings(settings: DiagnosticSettingArgs[] | u
       return;
     }
     if (s.name === undefined) {
-      if (settings.length > 1) add(`${f}.name`, undefined, "a name for each setting when there are several (it is the setting's stable key)");
+      if (settings.length > 1)
+        add(`${f}.name`, undefined, "a name for each setting when there are several (it is the setting's stable key)");
     } else if (typeof s.name !== "string" || s.name.length < 1 || s.name.length > 260 || BAD_NAME_CHAR.test(s.name)) {
       add(`${f}.name`, s.name, "1-260 characters without < > * % & : \\ ? / # or control characters");
     } else {
@@ -110,11 +115,25 @@ export function validateDiagnosticSettings(settings: DiagnosticSettingArgs[] | u
       if (names.has(key)) add(`${f}.name`, s.name, `a name used once: Azure ignores case, so it is the same setting as ${names.get(key)}`);
       names.set(key, f);
     }
-    const destinations = [s.workspaceResourceId, s.storageAccountResourceId, s.eventHubAuthorizationRuleResourceId].filter((d) => d !== undefined);
+    const destinations = [s.workspaceResourceId, s.storageAccountResourceId, s.eventHubAuthorizationRuleResourceId].filter(
+      (d) => d !== undefined,
+    );
     if (destinations.length === 0)
       add(f, "(no destination)", "at least one of workspaceResourceId, storageAccountResourceId, eventHubAuthorizationRuleResourceId");
-    checkArmId(`${f}.workspaceResourceId`, s.workspaceResourceId, "Microsoft.OperationalInsights/workspaces", "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>", add);
-    checkArmId(`${f}.storageAccountResourceId`, s.storageAccountResourceId, "Microsoft.Storage/storageAccounts", "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>", add);
+    checkArmId(
+      `${f}.workspaceResourceId`,
+      s.workspaceResourceId,
+      "Microsoft.OperationalInsights/workspaces",
+      "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>",
+      add,
+    );
+    checkArmId(
+      `${f}.storageAccountResourceId`,
+      s.storageAccountResourceId,
+      "Microsoft.Storage/storageAccounts",
+      "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>",
+      add,
+    );
     checkArmId(
       `${f}.eventHubAuthorizationRuleResourceId`,
       s.eventHubAuthorizationRuleResourceId,
@@ -132,7 +151,12 @@ export function validateDiagnosticSettings(settings: DiagnosticSettingArgs[] | u
     }
     validateLogs(f, s.logCategoriesAndGroups, add);
     validateMetrics(f, s.metricCategories, add);
-    if (Array.isArray(s.logCategoriesAndGroups) && s.logCategoriesAndGroups.length === 0 && Array.isArray(s.metricCategories) && s.metricCategories.length === 0)
+    if (
+      Array.isArray(s.logCategoriesAndGroups) &&
+      s.logCategoriesAndGroups.length === 0 &&
+      Array.isArray(s.metricCategories) &&
+      s.metricCategories.length === 0
+    )
       add(f, "(no logs and no metrics)", "at least one log category, category group or metric category");
   });
 }
@@ -167,7 +191,8 @@ function validateMetrics(f: string, metrics: MetricCategoryArgs[] | undefined, a
     return;
   }
   metrics.forEach((m, j) => {
-    if (m?.category !== "AllMetrics") add(`${f}.metricCategories[${j}].category`, m?.category, '"AllMetrics", the server\'s only metric category');
+    if (m?.category !== "AllMetrics")
+      add(`${f}.metricCategories[${j}].category`, m?.category, '"AllMetrics", the server\'s only metric category');
   });
   if (metrics.length > 1) add(`${f}.metricCategories`, metrics, '[{ category: "AllMetrics" }] once');
 }
@@ -178,7 +203,9 @@ export function planDiagnosticSettings(settings: DiagnosticSettingArgs[] | undef
     .map((s) => ({
       name: s.name ?? `${serverName}-diagnostics`,
       logs: (s.logCategoriesAndGroups ?? [{ categoryGroup: "allLogs" as const }]).map((l) =>
-        l.category !== undefined ? { category: l.category, enabled: true as const } : { categoryGroup: l.categoryGroup, enabled: true as const },
+        l.category !== undefined
+          ? { category: l.category, enabled: true as const }
+          : { categoryGroup: l.categoryGroup, enabled: true as const },
       ),
       metrics: (s.metricCategories ?? [{ category: "AllMetrics" as const }]).map((m) => ({ category: m.category, enabled: true as const })),
       workspaceId: s.workspaceResourceId,

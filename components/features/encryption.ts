@@ -71,7 +71,8 @@ export function validateEncryption(
     } else {
       ids.forEach((id, i) => {
         if (typeof id !== "string") return;
-        if (!armIdPattern(IDENTITY).test(id)) add(`managedIdentities.userAssignedResourceIds[${i}]`, id, `a resource id of a ${IDENTITY} (${IDENTITY_EXAMPLE})`);
+        if (!armIdPattern(IDENTITY).test(id))
+          add(`managedIdentities.userAssignedResourceIds[${i}]`, id, `a resource id of a ${IDENTITY} (${IDENTITY_EXAMPLE})`);
         else if (known.has(id.toLowerCase())) add(`managedIdentities.userAssignedResourceIds[${i}]`, id, "each identity once");
         known.add(id.toLowerCase());
       });
@@ -82,22 +83,36 @@ export function validateEncryption(
     add("customerManagedKey.primary", cmk?.primary, "{ keyUri, userAssignedIdentityResourceId }");
     return;
   }
-  const allKnown = Array.isArray(identities?.userAssignedResourceIds) && identities.userAssignedResourceIds.every((i) => typeof i === "string");
+  const allKnown =
+    Array.isArray(identities?.userAssignedResourceIds) && identities.userAssignedResourceIds.every((i) => typeof i === "string");
   const checkKey = (f: string, k: CustomerManagedKeyArgs) => {
     if (k === null || typeof k !== "object") {
       add(f, k, "{ keyUri, userAssignedIdentityResourceId }");
       return;
     }
     if (k.keyUri === undefined || (typeof k.keyUri === "string" && !KEY_URI.test(k.keyUri)))
-      add(`${f}.keyUri`, k.keyUri, "a Key Vault key URI, https://<vault>.vault.azure.net/keys/<name>[/<version>] (or <hsm>.managedhsm.azure.net)");
+      add(
+        `${f}.keyUri`,
+        k.keyUri,
+        "a Key Vault key URI, https://<vault>.vault.azure.net/keys/<name>[/<version>] (or <hsm>.managedhsm.azure.net)",
+      );
     const id = k.userAssignedIdentityResourceId;
     if (id === undefined) add(`${f}.userAssignedIdentityResourceId`, id, "the resource id of the identity that reads the key");
     else if (typeof id === "string") {
-      if (!armIdPattern(IDENTITY).test(id)) add(`${f}.userAssignedIdentityResourceId`, id, `a resource id of a ${IDENTITY} (${IDENTITY_EXAMPLE})`);
+      if (!armIdPattern(IDENTITY).test(id))
+        add(`${f}.userAssignedIdentityResourceId`, id, `a resource id of a ${IDENTITY} (${IDENTITY_EXAMPLE})`);
       else if (identities === undefined)
-        add(`${f}.userAssignedIdentityResourceId`, id, "an identity of the server: list it in managedIdentities.userAssignedResourceIds too");
+        add(
+          `${f}.userAssignedIdentityResourceId`,
+          id,
+          "an identity of the server: list it in managedIdentities.userAssignedResourceIds too",
+        );
       else if (allKnown && !known.has(id.toLowerCase()))
-        add(`${f}.userAssignedIdentityResourceId`, id, "one of managedIdentities.userAssignedResourceIds: Azure reads the key as an identity of the server");
+        add(
+          `${f}.userAssignedIdentityResourceId`,
+          id,
+          "one of managedIdentities.userAssignedResourceIds: Azure reads the key as an identity of the server",
+        );
     }
   };
   checkKey("customerManagedKey.primary", cmk.primary);
@@ -113,7 +128,10 @@ export function validateEncryption(
   }
 }
 
-export function planEncryption(identities: ManagedIdentitiesArgs | undefined, cmk: CustomerManagedKeyEncryptionArgs | undefined): PlannedEncryption {
+export function planEncryption(
+  identities: ManagedIdentitiesArgs | undefined,
+  cmk: CustomerManagedKeyEncryptionArgs | undefined,
+): PlannedEncryption {
   return {
     ...(identities ? { identity: { type: "UserAssigned" as const, ids: identities.userAssignedResourceIds } } : {}),
     ...(cmk

@@ -84,10 +84,18 @@ export function validateServerExtensions(e: ServerExtensionsArgs | undefined, ad
       );
     for (const lib of PRELOADED_BY_AZURE)
       if (!preload.includes(lib))
-        add("extensions.sharedPreloadLibraries", e.sharedPreloadLibraries, `a list that keeps ${lib}, which Azure preloads on every server`);
+        add(
+          "extensions.sharedPreloadLibraries",
+          e.sharedPreloadLibraries,
+          `a list that keeps ${lib}, which Azure preloads on every server`,
+        );
     for (const ext of allowed)
       if (ext in NEEDS_PRELOAD && !preload.includes(ext))
-        add("extensions.sharedPreloadLibraries", e.sharedPreloadLibraries, `a list with ${ext}: it loads at server start (${NEEDS_PRELOAD[ext]})`);
+        add(
+          "extensions.sharedPreloadLibraries",
+          e.sharedPreloadLibraries,
+          `a list with ${ext}: it loads at server start (${NEEDS_PRELOAD[ext]})`,
+        );
   } else {
     for (const ext of allowed)
       if (ext in NEEDS_PRELOAD)
@@ -109,7 +117,8 @@ function nameList(field: string, list: unknown, add: Add, required: boolean): st
   const seen = new Set<string>();
   const out: string[] = [];
   list.forEach((n, i) => {
-    if (typeof n !== "string" || !EXTENSION_NAME.test(n)) add(`${field}[${i}]`, n, "a lower-case extension or library name (letters, digits, '_' or '-')");
+    if (typeof n !== "string" || !EXTENSION_NAME.test(n))
+      add(`${field}[${i}]`, n, "a lower-case extension or library name (letters, digits, '_' or '-')");
     else if (seen.has(n)) add(`${field}[${i}]`, n, "each name once");
     else out.push(n);
     if (typeof n === "string") seen.add(n);
@@ -148,14 +157,27 @@ export function validateDatabaseExtensions(
     if (seen.has(x.name)) add(`${f}.name`, x.name, "each extension once per database (an extension exists once in a database)");
     seen.add(x.name);
     if (allowList !== undefined && !allowList.includes(x.name))
-      add(`${f}.name`, x.name, `an extension in server.extensions.allowList (${allowList.join(", ") || "empty"}): Azure refuses one that is not allow-listed`);
+      add(
+        `${f}.name`,
+        x.name,
+        `an extension in server.extensions.allowList (${allowList.join(", ") || "empty"}): Azure refuses one that is not allow-listed`,
+      );
     if (x.schema !== undefined && !schemas.includes(x.schema))
       add(`${f}.schema`, x.schema, `one of the database's schemas: ${schemas.join(", ")}`);
   });
 }
 
-export function planDatabaseExtensions(databases: { key: string; name: string; extensions?: DatabaseExtensionArgs[] }[]): PlannedDatabaseExtension[] {
+export function planDatabaseExtensions(
+  databases: { key: string; name: string; extensions?: DatabaseExtensionArgs[] }[],
+): PlannedDatabaseExtension[] {
   return databases
-    .flatMap((db) => (db.extensions ?? []).map((x) => ({ key: `${db.key}-${x.name}`, database: db.name, name: x.name, ...(x.schema ? { schema: x.schema } : {}) })))
+    .flatMap((db) =>
+      (db.extensions ?? []).map((x) => ({
+        key: `${db.key}-${x.name}`,
+        database: db.name,
+        name: x.name,
+        ...(x.schema ? { schema: x.schema } : {}),
+      })),
+    )
     .sort((a, b) => a.key.localeCompare(b.key));
 }

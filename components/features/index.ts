@@ -5,7 +5,13 @@
  */
 import type { Add, ServerContext } from "./common";
 import { DiagnosticSettingArgs, PlannedDiagnosticSetting, planDiagnosticSettings, validateDiagnosticSettings } from "./diagnostics";
-import { CustomerManagedKeyEncryptionArgs, ManagedIdentitiesArgs, PlannedEncryption, planEncryption, validateEncryption } from "./encryption";
+import {
+  CustomerManagedKeyEncryptionArgs,
+  ManagedIdentitiesArgs,
+  PlannedEncryption,
+  planEncryption,
+  validateEncryption,
+} from "./encryption";
 import { ServerExtensionsArgs, extensionParameters, validateServerExtensions } from "./extensions";
 import { LockArgs, PlannedLock, planLock, validateLock } from "./lock";
 import { MaintenanceWindowArgs, PlannedMaintenanceWindow, planMaintenanceWindow, validateMaintenanceWindow } from "./maintenanceWindow";

@@ -49,7 +49,16 @@ export function validateLock(lock: LockArgs | undefined, add: Add): void {
         : '"CanNotDelete" or "None"',
     );
   }
-  if (lock.name !== undefined && (typeof lock.name !== "string" || lock.name.length < 1 || lock.name.length > 90 || BAD_LOCK_CHAR.test(lock.name) || CONTROL_CHARACTER.test(lock.name) || lock.name.endsWith(".") || lock.name.endsWith(" "))) {
+  if (
+    lock.name !== undefined &&
+    (typeof lock.name !== "string" ||
+      lock.name.length < 1 ||
+      lock.name.length > 90 ||
+      BAD_LOCK_CHAR.test(lock.name) ||
+      CONTROL_CHARACTER.test(lock.name) ||
+      lock.name.endsWith(".") ||
+      lock.name.endsWith(" "))
+  ) {
     add("lock.name", lock.name, "1-90 characters without < > * % & : \\ ? / + or control characters, not ending in '.' or a space");
   }
   if (lock.notes !== undefined && (typeof lock.notes !== "string" || lock.notes.length > 512)) {
@@ -61,6 +70,7 @@ export function planLock(lock: LockArgs | undefined, serverName: string): Planne
   if (lock === undefined || lock.kind === "None") return undefined;
   return {
     name: lock.name ?? `${serverName}-lock`,
-    notes: lock.notes ?? "Set by pulumi-entra-postgres: the server holds the data. Remove the lock option and run pulumi up before deleting it.",
+    notes:
+      lock.notes ?? "Set by pulumi-entra-postgres: the server holds the data. Remove the lock option and run pulumi up before deleting it.",
   };
 }

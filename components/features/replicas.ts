@@ -66,9 +66,14 @@ export function validateReplicas(
     add("readReplicas", replicas, "a list of { serverName, location?, sku?, storageSizeGb?, availabilityZone? }");
     return;
   }
-  if (replicas.length > MAX_REPLICAS) add("readReplicas", `${replicas.length} replicas`, `at most ${MAX_REPLICAS} (Azure's limit per primary)`);
+  if (replicas.length > MAX_REPLICAS)
+    add("readReplicas", `${replicas.length} replicas`, `at most ${MAX_REPLICAS} (Azure's limit per primary)`);
   if (replicas.length > 0 && server.tier === "Burstable")
-    add("readReplicas", `${replicas.length} replicas`, "none on the Burstable tier (Azure offers read replicas on General Purpose and Memory Optimized only)");
+    add(
+      "readReplicas",
+      `${replicas.length} replicas`,
+      "none on the Burstable tier (Azure offers read replicas on General Purpose and Memory Optimized only)",
+    );
   const names = new Map<string, string>([[server.serverName, "the primary"]]);
   replicas.forEach((r, i) => {
     const f = `readReplicas[${i}]`;
@@ -93,9 +98,17 @@ export function validateReplicas(
     if (typeof r.location === "string" && !/^[a-z0-9]+$/.test(r.location))
       add(`${f}.location`, r.location, 'an Azure region name such as "northeurope"');
     if (server.networkMode === "privateEndpoint")
-      add(f, r.serverName, "no replicas in privateEndpoint mode: a replica has public access disabled too and would need a private endpoint of its own, which this component does not make");
+      add(
+        f,
+        r.serverName,
+        "no replicas in privateEndpoint mode: a replica has public access disabled too and would need a private endpoint of its own, which this component does not make",
+      );
     if (server.networkMode === "vnet" && r.location !== undefined && r.location !== server.location)
-      add(`${f}.location`, r.location, "the primary's region: a replica of a VNet-integrated server elsewhere needs a subnet there, which this component does not take");
+      add(
+        `${f}.location`,
+        r.location,
+        "the primary's region: a replica of a VNet-integrated server elsewhere needs a subnet there, which this component does not take",
+      );
   });
 }
 

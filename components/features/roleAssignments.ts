@@ -97,7 +97,11 @@ export function validateRoleAssignments(list: RoleAssignmentArgs[] | undefined, 
       add(`${f}.principalType`, r.principalType, `one of ${ROLE_PRINCIPAL_TYPES.join(", ")} (a managed identity is a ServicePrincipal)`);
     if (r.name !== undefined && !isUuid(r.name)) add(`${f}.name`, r.name, "a GUID, as Azure names role assignments");
     if (r.name === undefined && typeof r.principalId !== "string" && r.principalId !== undefined && r.principalId !== null)
-      add(`${f}.name`, undefined, "a GUID of your choosing when principalId is another resource's output: it is the assignment's stable key");
+      add(
+        `${f}.name`,
+        undefined,
+        "a GUID of your choosing when principalId is another resource's output: it is the assignment's stable key",
+      );
     if (r.condition !== undefined && r.conditionVersion !== "2.0")
       add(`${f}.conditionVersion`, r.conditionVersion, '"2.0" together with condition');
     if (r.conditionVersion !== undefined && r.condition === undefined)
@@ -136,7 +140,9 @@ function assignmentKey(r: RoleAssignmentArgs): string | undefined {
  * Bicep's guid(): the same inputs always give the same assignment, and a different principal a new one.
  */
 export function assignmentName(serverName: string, roleGuidOrId: string, principalId: string): string {
-  const h = createHash("sha256").update(`${serverName.toLowerCase()}\u0000${roleGuidOrId.toLowerCase()}\u0000${principalId.toLowerCase()}`).digest("hex");
+  const h = createHash("sha256")
+    .update(`${serverName.toLowerCase()}\u0000${roleGuidOrId.toLowerCase()}\u0000${principalId.toLowerCase()}`)
+    .digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -144,7 +150,10 @@ export function planRoleAssignments(list: RoleAssignmentArgs[] | undefined, serv
   return (list ?? [])
     .map((r) => {
       const guid = roleGuid(r.roleDefinitionIdOrName);
-      const fullId = ROLE_DEFINITION_ID.test(r.roleDefinitionIdOrName) && r.roleDefinitionIdOrName.startsWith("/subscriptions/") ? r.roleDefinitionIdOrName : undefined;
+      const fullId =
+        ROLE_DEFINITION_ID.test(r.roleDefinitionIdOrName) && r.roleDefinitionIdOrName.startsWith("/subscriptions/")
+          ? r.roleDefinitionIdOrName
+          : undefined;
       // Validation made sure that without a name the principal id is a plain string.
       const name = r.name?.toLowerCase() ?? assignmentName(serverName, guid ?? "", r.principalId as string);
       return {

@@ -37,7 +37,15 @@ export const STORAGE_SIZES_GB = Object.keys(PREMIUM_SIZES_GB).map(Number);
 export const PERFORMANCE_TIERS: readonly PerformanceTier[] = ["P4", "P6", "P10", "P15", "P20", "P30", "P40", "P50", "P60", "P70", "P80"];
 
 export const STORAGE_DEFAULTS = { type: "Premium_LRS", sizeGb: 128, autoGrow: true } as const;
-export const PREMIUM_V2 = { maxSizeGb: 65536, minIops: 3000, maxIops: 80000, iopsPerGb: 500, minThroughput: 125, maxThroughput: 1200, throughputPerIops: 0.25 } as const;
+export const PREMIUM_V2 = {
+  maxSizeGb: 65536,
+  minIops: 3000,
+  maxIops: 80000,
+  iopsPerGb: 500,
+  minThroughput: 125,
+  maxThroughput: 1200,
+  throughputPerIops: 0.25,
+} as const;
 
 /** Storage. Default: Premium SSD, 128 GiB, auto-grow on. */
 export interface StorageArgs {
@@ -98,15 +106,25 @@ export function validateStorage(s: StorageArgs | undefined, server: Pick<ServerC
   if (s.tier !== undefined) {
     if (!PERFORMANCE_TIERS.includes(s.tier)) add("storage.tier", s.tier, `one of ${PERFORMANCE_TIERS.join(", ")}`);
     else if (ownTier !== undefined && PERFORMANCE_TIERS.indexOf(s.tier) < PERFORMANCE_TIERS.indexOf(ownTier))
-      add("storage.tier", s.tier, `${ownTier} or higher: a ${size} GiB Premium SSD has tier ${ownTier}, and a tier can only be raised above it`);
+      add(
+        "storage.tier",
+        s.tier,
+        `${ownTier} or higher: a ${size} GiB Premium SSD has tier ${ownTier}, and a tier can only be raised above it`,
+      );
   }
   for (const k of ["iops", "throughputMBps"] as const)
-    if (s[k] !== undefined) add(`storage.${k}`, s[k], "unset with Premium_LRS, whose IOPS and throughput follow from its tier; set tier, or use type PremiumV2_LRS");
+    if (s[k] !== undefined)
+      add(
+        `storage.${k}`,
+        s[k],
+        "unset with Premium_LRS, whose IOPS and throughput follow from its tier; set tier, or use type PremiumV2_LRS",
+      );
 }
 
 function validatePremiumV2(s: StorageArgs, server: Pick<ServerContext, "tier">, add: Add): void {
   const v2 = PREMIUM_V2;
-  if (server.tier === "Burstable") add("storage.type", s.type, "Premium_LRS on the Burstable tier (Premium SSD v2 is for General Purpose and Memory Optimized only)");
+  if (server.tier === "Burstable")
+    add("storage.type", s.type, "Premium_LRS on the Burstable tier (Premium SSD v2 is for General Purpose and Memory Optimized only)");
   const size = s.sizeGb ?? STORAGE_DEFAULTS.sizeGb;
   const sizeOk = isInt(size) && size >= 1 && size <= v2.maxSizeGb;
   if (!sizeOk) add("storage.sizeGb", s.sizeGb, `a whole number of GiB from 1 to ${v2.maxSizeGb} (Premium SSD v2)`);
@@ -120,9 +138,17 @@ function validatePremiumV2(s: StorageArgs, server: Pick<ServerContext, "tier">, 
     add("storage.iops", iops, `at most ${size * v2.iopsPerGb} for ${size} GiB (${v2.iopsPerGb} IOPS per GiB; 80000 needs 160 GiB)`);
   const mbps = s.throughputMBps;
   if (!isInt(mbps) || mbps < v2.minThroughput || mbps > v2.maxThroughput)
-    add("storage.throughputMBps", mbps, `a whole number of MB/s from ${v2.minThroughput} to ${v2.maxThroughput} (required with PremiumV2_LRS)`);
+    add(
+      "storage.throughputMBps",
+      mbps,
+      `a whole number of MB/s from ${v2.minThroughput} to ${v2.maxThroughput} (required with PremiumV2_LRS)`,
+    );
   else if (iopsOk && mbps > iops * v2.throughputPerIops)
-    add("storage.throughputMBps", mbps, `at most ${Math.floor(iops * v2.throughputPerIops)} for ${iops} IOPS (${v2.throughputPerIops} MB/s per IOPS)`);
+    add(
+      "storage.throughputMBps",
+      mbps,
+      `at most ${Math.floor(iops * v2.throughputPerIops)} for ${iops} IOPS (${v2.throughputPerIops} MB/s per IOPS)`,
+    );
 }
 
 export function planStorage(s: StorageArgs | undefined): PlannedStorage {
