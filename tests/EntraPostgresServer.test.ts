@@ -11,7 +11,13 @@ const T = {
   config: "azure-native:dbforpostgresql:Configuration",
   firewall: "azure-native:dbforpostgresql:FirewallRule",
   endpoint: "azure-native:network:PrivateEndpoint",
+  lock: "azure-native:authorization:ManagementLockByScope",
+  diag: "azure-native:monitor:DiagnosticSetting",
+  rbac: "azure-native:authorization:RoleAssignment",
 };
+
+/** Not operations of the server (Microsoft.Insights, Microsoft.Authorization): they wait for the server beside the chain. */
+const BESIDE_THE_CHAIN = [T.diag, T.rbac];
 
 async function build(args: EntraPostgresServerArgs, name = "pg-orders-dev") {
   let component: EntraPostgresServer | undefined;
@@ -21,15 +27,16 @@ async function build(args: EntraPostgresServerArgs, name = "pg-orders-dev") {
 }
 
 function serverOf(cloud: MockCloud): RecordedResource {
-  const servers = cloud.byType(T.server);
+  // Read replicas are servers too; the primary is the one not created as a replica.
+  const servers = cloud.byType(T.server).filter((s) => s.inputs.createMode !== "Replica");
   expect(servers).toHaveLength(1);
   return servers[0];
 }
 
 /** Children of the server in the order Azure will see them, following the dependency chain. */
 function chain(cloud: MockCloud): RecordedResource[] {
-  serverOf(cloud);
-  const children = cloud.resources.filter((r) => r.custom && r.type !== T.server);
+  const primary = serverOf(cloud);
+  const children = cloud.resources.filter((r) => r.custom && r !== primary && !BESIDE_THE_CHAIN.includes(r.type));
   const childUrns = new Set(children.map((c) => c.urn));
   const waitsOn = new Map(children.map((c) => [c, c.dependencies.filter((d) => childUrns.has(d))]));
   const first = children.filter((c) => waitsOn.get(c)!.length === 0);
@@ -231,6 +238,36 @@ describe("EntraPostgresServer: one operation per server at a time", () => {
     expect(ordered).toHaveLength(children.length);
     expect(ordered.map((r) => r.type)).toEqual([T.config, T.config, T.firewall, T.admin, T.admin, T.admin]);
     expect(ordered.map((r) => shortName(r.urn))).toEqual(ordered.map((r) => r.name));
+  });
+
+  it("keeps issue 15's server operations in the chain: feature parameters, replicas, and the lock last", async () => {
+    const args = validServerArgs();
+    args.extensions = { allowList: ["pg_trgm"] };
+    args.pgBouncer = { enabled: true };
+    args.readReplicas = [{ serverName: "pg-orders-ro2" }, { serverName: "pg-orders-ro1", location: "northeurope" }];
+    args.lock = { kind: "CanNotDelete" };
+    args.diagnosticSettings = [{ workspaceResourceId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w" }];
+    args.roleAssignments = [{ roleDefinitionIdOrName: "Reader", principalId: IDS.bob }];
+    const { cloud } = await build(args);
+    const ordered = chain(cloud);
+    const children = cloud.resources.filter((r) => r.custom && r !== serverOf(cloud) && !BESIDE_THE_CHAIN.includes(r.type));
+    expect(ordered).toHaveLength(children.length);
+    expect(ordered.map((r) => r.name)).toEqual([
+      "pg-orders-dev-param-azure.extensions",
+      "pg-orders-dev-param-pgaadauth.enable_group_sync",
+      "pg-orders-dev-param-pgbouncer.enabled",
+      "pg-orders-dev-param-require_secure_transport",
+      "pg-orders-dev-fw-office",
+      `pg-orders-dev-admin-${IDS.dbaGroup}`,
+      `pg-orders-dev-admin-${IDS.alice}`,
+      // Replicas by name, not by list position.
+      "pg-orders-dev-replica-pg-orders-ro1",
+      "pg-orders-dev-replica-pg-orders-ro2",
+      "pg-orders-dev-lock",
+    ]);
+    // Beside the chain, each waits on the primary only, so neither adds a step to the critical path.
+    const primary = serverOf(cloud);
+    for (const r of cloud.resources.filter((x) => BESIDE_THE_CHAIN.includes(x.type))) expect(r.dependencies).toEqual([primary.urn]);
   });
 });
 
