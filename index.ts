@@ -11,7 +11,12 @@ import {
   DeployerArgs,
   EntraPostgres,
   ExistingServerArgs,
+  DiagnosticSettingArgs,
   FirewallRuleArgs,
+  LockArgs,
+  MaintenanceWindowArgs,
+  PgBouncerArgs,
+  ServerExtensionsArgs,
 } from "./components";
 
 const config = new pulumi.Config();
@@ -34,6 +39,11 @@ const postgres = new EntraPostgres("orders", {
           network: { mode: "public", firewallRules: config.getObject<FirewallRuleArgs[]>("firewallRules") ?? [] },
           tags: config.getObject<Record<string, string>>("tags"),
           protect: config.getBoolean("protect"),
+          maintenanceWindow: config.getObject<MaintenanceWindowArgs>("maintenanceWindow"),
+          lock: config.getObject<LockArgs>("lock"),
+          diagnosticSettings: config.getObject<DiagnosticSettingArgs[]>("diagnosticSettings"),
+          extensions: config.getObject<ServerExtensionsArgs>("extensions"),
+          pgBouncer: config.getObject<PgBouncerArgs>("pgBouncer"),
         },
       }),
   deployer: config.requireObject<DeployerArgs>("deployer"),

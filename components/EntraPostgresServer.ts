@@ -378,7 +378,11 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     this.ready = chainEnd;
     this.pgBouncer = plan.features.pgBouncer;
     this.readReplicas = pulumi.all(
-      replicas.map((r) => pulumi.all([r.replica.fullyQualifiedDomainName, r.replica.location]).apply(([fqdn, location]) => ({ serverName: r.serverName, fqdn, location }))),
+      replicas.map((r) =>
+        pulumi
+          .all([r.replica.fullyQualifiedDomainName, r.replica.location])
+          .apply(([fqdn, location]) => ({ serverName: r.serverName, fqdn, location })),
+      ),
     );
     this.administrators = pulumi.all(admins.map((a) => a.objectId)).apply((ids) =>
       admins.map((a, i) => ({

@@ -11,3 +11,32 @@ export type { Preset, AccessPlan, ExplicitPrivileges } from "./accessPlan";
 export { SERVER_DEFAULTS, planServer } from "./serverPlan";
 export { loginGuide, renderLoginGuide } from "./loginGuide";
 export type { LoginGuideEntry, LoginServerSettings } from "./loginGuide";
+export type {
+  CustomerManagedKeyArgs,
+  CustomerManagedKeyEncryptionArgs,
+  DatabaseExtensionArgs,
+  DayOfWeek,
+  DiagnosticSettingArgs,
+  LockArgs,
+  LockKind,
+  LogAnalyticsDestinationType,
+  LogCategory,
+  LogCategoryArgs,
+  LogCategoryGroup,
+  MaintenanceWindowArgs,
+  MaintenanceWindowMode,
+  ManagedIdentitiesArgs,
+  MetricCategory,
+  MetricCategoryArgs,
+  PerformanceTier,
+  PgBouncerArgs,
+  ReadReplicaArgs,
+  ReplicaSkuArgs,
+  RoleAssignmentArgs,
+  RolePrincipalType,
+  ServerExtensionsArgs,
+  ServerFeatureArgs,
+  StorageArgs,
+  StorageType,
+} from "./features";
+export { BUILT_IN_ROLES, LOG_CATEGORIES, PGBOUNCER_PORT } from "./features";

@@ -195,7 +195,6 @@ export function validateServerArgs(componentName: string, args: EntraPostgresSer
     }
   }
 
-
   const backup = args.backup;
   if (backup?.retentionDays !== undefined) {
     const d = backup.retentionDays;

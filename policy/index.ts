@@ -62,6 +62,16 @@ new PolicyPack("entra-postgres", {
       validateResource: check(server, rules.productionViolations),
     },
     {
+      // Stack policy: a server alone cannot show the diagnostic settings and locks that point at it.
+      name: "production-operations",
+      description: 'With "production": true, every flexible server (not a read replica) has a diagnostic setting and a CanNotDelete lock.',
+      configSchema: { properties: { production: { type: "boolean", default: false } } },
+      validateStack: (args, report) => {
+        for (const v of rules.productionServersWithoutOperations(args.resources, args.getConfig<rules.ProductionConfig>()))
+          report(v.message, v.urn);
+      },
+    },
+    {
       name: "no-superuser-like-privileges",
       description: "No superuser-like role attributes, no membership in azure_pg_admin or pg_* roles, no ALL or WITH GRANT OPTION grants.",
       configSchema: { properties: { allowedPredefinedRoles: { type: "array", items: { type: "string" }, default: [] } } },

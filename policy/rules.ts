@@ -220,6 +220,60 @@ export function productionViolations(server: ServerInputs, config: ProductionCon
   return violations;
 }
 
+/** azure-native's diagnostic setting (module monitor, formerly insights), also with an explicit API version. */
+export function isDiagnosticSetting(type: string): boolean {
+  return /^azure-native:(monitor|insights)(\/v[0-9a-z]+)?:DiagnosticSetting$/.test(type);
+}
+
+/** azure-native's management locks that can sit on a resource. */
+export function isManagementLock(type: string): boolean {
+  return /^azure-native:authorization(\/v[0-9a-z]+)?:ManagementLock(ByScope|AtResourceLevel)$/.test(type);
+}
+
+/**
+ * Production servers are observable and hard to delete: each flexible server that is not a read
+ * replica has a diagnostic setting (its logs and metrics leave the server) and a CanNotDelete lock.
+ * A setting or lock belongs to the server its resourceUri or scope points at: the engine's property
+ * dependencies when it has them (in a first preview the id is unknown), else the id's server name.
+ */
+export function productionServersWithoutOperations(
+  resources: readonly StackResource[],
+  config: ProductionConfig,
+): { urn: string; message: string }[] {
+  if (!config.production) return [];
+  const servers = resources.filter((r) => isAzurePostgres(r.type, "Server") && r.props.createMode !== "Replica");
+  const pointingAt = (r: StackResource, key: string): StackResource[] => {
+    const deps = r.propertyDependencies?.[key] ?? [];
+    if (deps.length > 0) return servers.filter((s) => deps.some((d) => d.urn === s.urn));
+    const id = r.props[key];
+    const m = typeof id === "string" ? /\/flexibleServers\/([^/]+)$/i.exec(id) : null;
+    return m ? servers.filter((s) => String(s.props.serverName ?? s.props.name).toLowerCase() === m[1].toLowerCase()) : [];
+  };
+  const diagnosed = new Set(
+    resources.filter((r) => isDiagnosticSetting(r.type)).flatMap((r) => pointingAt(r, "resourceUri").map((s) => s.urn)),
+  );
+  const locked = new Set(
+    resources
+      .filter((r) => isManagementLock(r.type) && (r.props.level === "CanNotDelete" || r.props.level === "ReadOnly"))
+      .flatMap((r) => pointingAt(r, "scope").map((s) => s.urn)),
+  );
+  const out: { urn: string; message: string }[] = [];
+  for (const s of servers) {
+    if (!diagnosed.has(s.urn))
+      out.push({
+        urn: s.urn,
+        message:
+          "the server has no diagnostic setting; production sends its logs and metrics to a workspace, storage account or event hub (diagnosticSettings).",
+      });
+    if (!locked.has(s.urn))
+      out.push({
+        urn: s.urn,
+        message: 'the server has no CanNotDelete lock; production servers are locked against deletion (lock: { kind: "CanNotDelete" }).',
+      });
+  }
+  return out;
+}
+
 export interface PrivilegeConfig {
   /** Predefined pg_* roles that may be granted anyway, e.g. ["pg_monitor"]. Default none. */
   allowedPredefinedRoles?: string[];

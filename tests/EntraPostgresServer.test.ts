@@ -246,7 +246,9 @@ describe("EntraPostgresServer: one operation per server at a time", () => {
     args.pgBouncer = { enabled: true };
     args.readReplicas = [{ serverName: "pg-orders-ro2" }, { serverName: "pg-orders-ro1", location: "northeurope" }];
     args.lock = { kind: "CanNotDelete" };
-    args.diagnosticSettings = [{ workspaceResourceId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w" }];
+    args.diagnosticSettings = [
+      { workspaceResourceId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w" },
+    ];
     args.roleAssignments = [{ roleDefinitionIdOrName: "Reader", principalId: IDS.bob }];
     const { cloud } = await build(args);
     const ordered = chain(cloud);

@@ -37,7 +37,11 @@ const SCENARIOS: [string, (a: EntraPostgresServerArgs) => void][] = [
         primary: { keyUri: "https://kv-orders.vault.azure.net/keys/pg", userAssignedIdentityResourceId: `${ids}/id-pg` },
         geoBackup: { keyUri: "https://kv-orders-ne.vault.azure.net/keys/pg", userAssignedIdentityResourceId: `${ids}/id-pg-geo` },
       };
-      a.extensions = { allowList: ["pg_cron", "pg_trgm"], sharedPreloadLibraries: ["pg_cron", "pg_stat_statements"], restartAcknowledged: true };
+      a.extensions = {
+        allowList: ["pg_cron", "pg_trgm"],
+        sharedPreloadLibraries: ["pg_cron", "pg_stat_statements"],
+        restartAcknowledged: true,
+      };
       a.pgBouncer = { enabled: true };
       a.readReplicas = [{ serverName: "pg-orders-ro", location: "northeurope", storageSizeGb: 1024 }];
     },
@@ -163,10 +167,20 @@ const BREAKAGES: [string, string, (body: Record<string, unknown>, path: Record<s
   ],
   ["a SKU without its tier", "Server", (b) => delete (b.sku as Record<string, unknown>).tier, /sku/],
   ["a server without a location", "Server", (b) => delete b.location, /location/],
-  ["a maintenance day given by name", "Server", (b) => (props(b).maintenanceWindow = { customWindow: "Enabled", dayOfWeek: "Sunday" }), /dayOfWeek/],
+  [
+    "a maintenance day given by name",
+    "Server",
+    (b) => (props(b).maintenanceWindow = { customWindow: "Enabled", dayOfWeek: "Sunday" }),
+    /dayOfWeek/,
+  ],
   ["a storage type outside the enum", "Server", (b) => ((props(b).storage as Record<string, unknown>).type = "PremiumV2"), /storage\.type/],
   ["IOPS given as text", "Server", (b) => ((props(b).storage as Record<string, unknown>).iops = "3000"), /iops/],
-  ["a data encryption type outside the enum", "Server", (b) => (props(b).dataEncryption = { type: "CustomerManaged" }), /dataEncryption\.type/],
+  [
+    "a data encryption type outside the enum",
+    "Server",
+    (b) => (props(b).dataEncryption = { type: "CustomerManaged" }),
+    /dataEncryption\.type/,
+  ],
   ["an identity without its type", "Server", (b) => (b.identity = { userAssignedIdentities: {} }), /identity/],
   ["a firewall rule with an IPv6 address", "FirewallRule", (b) => (props(b).startIpAddress = "2001:db8::1"), /startIpAddress/],
   ["a firewall rule name ending in a hyphen", "FirewallRule", (_b, p) => (p.firewallRuleName = "office-"), /firewallRuleName/],

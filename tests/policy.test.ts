@@ -238,10 +238,46 @@ describe("the pack over the offline plan", () => {
     expect(runPack(pack, prod, "prod")).toEqual([]);
   });
 
-  test("dev's server fails the production rules: no zone-redundant HA, no geo backup", () => {
+  test("dev's server fails the production rules: no zone-redundant HA, no geo backup, no diagnostics, no lock", () => {
     expect(runPack(pack, dev, "prod")).toEqual([
       { policy: "production-resilience", name: "orders-server", message: expect.stringMatching(/highAvailability.mode is "Disabled"/) },
       { policy: "production-resilience", name: "orders-server", message: expect.stringMatching(/geoRedundantBackup is "Disabled"/) },
+      { policy: "production-operations", name: "orders-server", message: expect.stringMatching(/no diagnostic setting/) },
+      { policy: "production-operations", name: "orders-server", message: expect.stringMatching(/no CanNotDelete lock/) },
+    ]);
+  });
+
+  test("prod has the diagnostic setting and lock the production rules look for", () => {
+    expect(prod.filter((r) => rules.isDiagnosticSetting(r.type)).map((r) => r.name)).toEqual(["orders-diag-pg-orders-prod-diagnostics"]);
+    expect(prod.filter((r) => rules.isManagementLock(r.type)).map((r) => r.inputs.level)).toEqual(["CanNotDelete"]);
+  });
+
+  test.each([
+    [
+      "its diagnostic setting removed",
+      (rs: RecordedResource[]) => rs.filter((r) => !rules.isDiagnosticSetting(r.type)),
+      /no diagnostic setting/,
+    ],
+    ["its lock removed", (rs: RecordedResource[]) => rs.filter((r) => !rules.isManagementLock(r.type)), /no CanNotDelete lock/],
+    [
+      "its lock pointed at another server",
+      (rs: RecordedResource[]) =>
+        rs.map((r) =>
+          rules.isManagementLock(r.type)
+            ? {
+                ...r,
+                inputs: {
+                  ...r.inputs,
+                  scope: "/subscriptions/s/resourceGroups/g/providers/Microsoft.DBforPostgreSQL/flexibleServers/other",
+                },
+              }
+            : r,
+        ),
+      /no CanNotDelete lock/,
+    ],
+  ])("prod fails production-operations with %s", (_, change, message) => {
+    expect(runPack(pack, change(prod), "prod")).toEqual([
+      { policy: "production-operations", name: "orders-server", message: expect.stringMatching(message) },
     ]);
   });
 
@@ -392,6 +428,7 @@ describe("the pack under Pulumi's policy runner", () => {
         "tls-not-disabled",
         "tls-required-on-every-server",
         "production-resilience",
+        "production-operations",
         "no-superuser-like-privileges",
       ].map((name) => [name, analyzer.EnforcementLevel.MANDATORY]),
     );

@@ -215,6 +215,7 @@ describe("workflow structure", () => {
       expect(policyPackConfigs).toBe(`policy/config/${stack}.json`);
       const config = JSON.parse(fs.readFileSync(path.join(root, policyPackConfigs), "utf8"));
       expect(config["production-resilience"]).toEqual({ production: stack === "prod" });
+      expect(config["production-operations"] ?? { production: false }).toEqual({ production: stack === "prod" });
     },
   );
 
