@@ -124,6 +124,7 @@ export class EntraPostgres extends pulumi.ComponentResource {
     let fqdn: pulumi.Output<string>;
     let tenantId: pulumi.Input<string> | undefined;
     let ready: pulumi.Resource[];
+    let replicas: pulumi.Output<{ host: string; location?: string }[]> = pulumi.output([]);
     const port = args.existingServer?.port ?? 5432;
     if (args.server) {
       const serverArgs = withDeployer(args.server, args.deployer);
@@ -134,6 +135,7 @@ export class EntraPostgres extends pulumi.ComponentResource {
       fqdn = server.fqdn;
       tenantId = server.tenantId;
       ready = [server.ready];
+      replicas = server.readReplicas.apply((rs) => rs.map((r) => ({ host: r.fqdn, location: r.location })));
     } else {
       const existing = args.existingServer!;
       fqdn = lookedUp.length > 0 ? afterLookups(existing.fqdn) : pulumi.output(existing.fqdn);
@@ -170,7 +172,10 @@ export class EntraPostgres extends pulumi.ComponentResource {
     );
     this.plan = plan;
     this.fqdn = fqdn;
-    this.loginGuide = fqdn.apply((host) => loginGuide(plan, { host, port, groupSync }, administrators));
+    const pgBouncer = this.server?.pgBouncer ?? false;
+    this.loginGuide = pulumi
+      .all([fqdn, replicas])
+      .apply(([host, readReplicas]) => loginGuide(plan, { host, port, groupSync, pgBouncer, readReplicas }, administrators));
     this.loginGuideMarkdown = this.loginGuide.apply(renderLoginGuide);
     this.registerOutputs({ fqdn: this.fqdn, loginGuide: this.loginGuide });
   }

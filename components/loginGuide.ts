@@ -10,10 +10,11 @@
  *   Azure has made them a role of their own.
  */
 import type { AccessPlan } from "./accessPlan";
+import { LoginRoute, LoginRouteSettings, extraRoutes } from "./features/loginRoutes";
 import type { PrincipalType } from "./principals";
 
-/** The server facts the login guide depends on. */
-export interface LoginServerSettings {
+/** The server facts the login guide depends on; PgBouncer and read replicas add routes (features/loginRoutes). */
+export interface LoginServerSettings extends LoginRouteSettings {
   /** Host name clients connect to, e.g. the server's FQDN. */
   host: string;
   /** Default 5432. */
@@ -52,6 +53,10 @@ export interface LoginGuideEntry {
   uri: string;
   /** What else this principal must know (group rules, least-privilege advice). */
   notes: string[];
+  /** With PgBouncer on: the same login on port 6432. */
+  pgBouncer?: LoginRoute;
+  /** Each read replica's host: the same login, read-only. */
+  readReplicas?: LoginRoute[];
 }
 
 export const TOKEN_COMMAND = "az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv";
@@ -83,13 +88,22 @@ export function loginGuide(plan: AccessPlan, server: LoginServerSettings, admini
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, p]) => {
       const database = p.databases[0] ?? "postgres";
-      const conninfo = [
-        `host=${conninfoValue(server.host)}`,
-        `port=${port}`,
-        `dbname=${conninfoValue(database)}`,
-        `user=${conninfoValue(name)}`,
-        "sslmode=require",
-      ].join(" ");
+      const route = (host: string, at: number) => {
+        const info = [
+          `host=${conninfoValue(host)}`,
+          `port=${at}`,
+          `dbname=${conninfoValue(database)}`,
+          `user=${conninfoValue(name)}`,
+          "sslmode=require",
+        ].join(" ");
+        return {
+          conninfo: info,
+          psql: `PGPASSWORD="$(${TOKEN_COMMAND})" psql ${shellQuote(info)}`,
+          uri: `postgresql://${encodeURIComponent(name)}@${host}:${at}/${encodeURIComponent(database)}?sslmode=require`,
+        };
+      };
+      const { conninfo, psql, uri } = route(server.host, port);
+      const extra = extraRoutes(server.host, server, route);
       return {
         principal: name,
         principalType: p.type,
@@ -102,9 +116,11 @@ export function loginGuide(plan: AccessPlan, server: LoginServerSettings, admini
         signIn: SIGN_IN[p.type],
         tokenCommand: TOKEN_COMMAND,
         conninfo,
-        psql: `PGPASSWORD="$(${TOKEN_COMMAND})" psql ${shellQuote(conninfo)}`,
-        uri: `postgresql://${encodeURIComponent(name)}@${server.host}:${port}/${encodeURIComponent(database)}?sslmode=require`,
-        notes: notesFor(name, p.type, p.administrator, server.groupSync, plan, p.databases),
+        psql,
+        uri,
+        notes: [...notesFor(name, p.type, p.administrator, server.groupSync, plan, p.databases), ...extra.notes],
+        ...(extra.pgBouncer ? { pgBouncer: extra.pgBouncer } : {}),
+        ...(extra.readReplicas.length > 0 ? { readReplicas: extra.readReplicas } : {}),
       };
     });
 }
@@ -205,6 +221,9 @@ export function renderLoginGuide(entries: LoginGuideEntry[]): string {
     lines.push(`- token (the password): \`${e.tokenCommand}\``);
     lines.push(`- psql: \`${e.psql}\``);
     lines.push(`- URI (put the token in PGPASSWORD): \`${e.uri}\``);
+    if (e.pgBouncer) lines.push(`- through PgBouncer (port ${e.pgBouncer.port}): \`${e.pgBouncer.psql}\``);
+    for (const r of e.readReplicas ?? [])
+      lines.push(`- read-only replica \`${r.host}\`${r.location ? ` (${r.location})` : ""}: \`${r.psql}\``);
     for (const n of e.notes) lines.push(`- ${n}`);
     lines.push("");
   }
