@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import { ExplicitPrivileges, AccessPlan, PlannedMembership, Preset, pgaadauthLabel, planAccess } from "./accessPlan";
 import { InputError } from "./errors";
+import type { DatabaseExtensionArgs } from "./features/extensions";
 import { PrincipalType } from "./principals";
 
 /** A database the component creates and grants on. */
@@ -21,6 +22,12 @@ export interface DatabaseArgs {
    * (the owner role is always included). Name a migration role here if it creates objects as itself.
    */
   objectOwners?: string[];
+  /**
+   * Extensions to create in the database (CREATE EXTENSION, as the deploying administrator: on Azure
+   * only azure_pg_admin members may). On a server of this component each must be in the server's
+   * `extensions.allowList`. Default none.
+   */
+  extensions?: DatabaseExtensionArgs[];
 }
 
 /** One grant to a principal on one database. Give a preset or explicit privileges, not both. */
@@ -221,6 +228,16 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
           ),
         );
       }
+    }
+
+    // Like the schemas: after the database and its owner, beside the serial chain of roles and grants,
+    // in the schema it names (created by us) when it names one.
+    for (const x of plan.extensions) {
+      new postgresql.Extension(
+        `${name}-ext-${x.key}`,
+        { name: x.name, database: x.database, ...(x.schema ? { schema: x.schema } : {}) },
+        on(...ready.get(x.database)!, x.schema ? schemas.get(`${x.database}\u0000${x.schema}`) : undefined),
+      );
     }
 
     for (const g of plan.grants) {

@@ -342,6 +342,18 @@ function validateAll(name: string, args: EntraPostgresArgs): { administrators: G
           issues.push({ ...i, field: "deployer.ipAddress", value: d!.ipAddress });
       } else issues.push({ ...i, field: `server.${i.field}` });
     }
+    // Azure refuses CREATE EXTENSION for what the server has not allow-listed; say so before anything runs.
+    const allowList = args.server.extensions?.allowList;
+    (Array.isArray(args.databases) ? args.databases : []).forEach((db, i) =>
+      (Array.isArray(db?.extensions) ? db.extensions : []).forEach((x, j) => {
+        if (typeof x?.name === "string" && !(Array.isArray(allowList) && allowList.includes(x.name)))
+          add(
+            `databases[${i}].extensions[${j}].name`,
+            x.name,
+            `an extension in server.extensions.allowList (${Array.isArray(allowList) ? allowList.join(", ") : "unset"}): Azure refuses CREATE EXTENSION for one that is not allow-listed`,
+          );
+      }),
+    );
     administrators = [
       ...(args.server.administrators ?? []).map((a) => ({ principalName: a.principalName, principalType: a.principalType })),
     ];

@@ -7,6 +7,7 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { InputIssue, throwIfIssues } from "./errors";
+import { PlannedDatabaseExtension, planDatabaseExtensions, validateDatabaseExtensions } from "./features/extensions";
 import { MAX_ROLE_NAME_BYTES, PRINCIPAL_TYPES, PrincipalType, isUuid, labelPrincipalType, nameKey, roleNameProblem } from "./principals";
 import type { AccessEntryArgs, AccessInput, DatabaseArgs } from "./EntraDatabaseAccess";
 
@@ -156,6 +157,8 @@ export interface AccessPlan {
   deployer: string;
   /** The administrator that created the manager role (the stack's first `pulumi up`). */
   roleCreator: string;
+  /** Extensions to create in the databases, by stable key (components/features/extensions.ts). */
+  extensions: PlannedDatabaseExtension[];
 }
 
 export const ACCESS_DEFAULTS = {
@@ -362,6 +365,7 @@ function validateDatabase(db: DatabaseArgs, f: string, seen: Map<string, Databas
     const op = identifierProblem(o);
     if (op) add(`${f}.objectOwners[${j}]`, o, op);
   });
+  validateDatabaseExtensions(`${f}.extensions`, db.extensions, Array.isArray(schemas) ? schemas : [], undefined, add);
 }
 
 function validateEntry(
@@ -732,6 +736,7 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
     administrators,
     deployer,
     roleCreator,
+    extensions: planDatabaseExtensions(databases.map((d, i) => ({ ...d, extensions: args.databases[i].extensions }))),
   };
 }
 

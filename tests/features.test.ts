@@ -3,6 +3,7 @@
  * registers, naming the field as written; each good one becomes the request Azure documents.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { EntraPostgres, EntraPostgresArgs } from "../components/EntraPostgres";
 import { EntraPostgresServer, EntraPostgresServerArgs } from "../components/EntraPostgresServer";
 import { InputError } from "../components/errors";
 import { planServer, validateServerArgs } from "../components/serverPlan";
@@ -605,5 +606,69 @@ describe("issue 15 features: what registers", () => {
     expect(cloud.byType(T.admin).map((a) => a.inputs.serverName)).toEqual(["pg-orders-dev", "pg-orders-dev"]);
     const info = await new Promise((resolve) => component.readReplicas.apply(resolve));
     expect(info).toEqual([{ serverName: "pg-orders-ro", fqdn: "pg-orders-ro.postgres.database.azure.com", location: "northeurope" }]);
+  });
+});
+
+// ---- 6. extensions in the component's databases ------------------------------------------------------
+
+const postgresArgs = (change: (a: EntraPostgresArgs) => void): EntraPostgresArgs => {
+  const a: EntraPostgresArgs = {
+    server: {
+      resourceGroupName: "rg-data-dev",
+      serverName: "pg-orders-dev",
+      administrators: [{ principalName: "pg-dba", principalType: "Group", objectId: IDS.dbaGroup }],
+      extensions: { allowList: ["pg_trgm", "citext"] },
+    },
+    deployer: { principalName: "ci-deployer", principalType: "ServicePrincipal" },
+    databases: [{ name: "orders", schemas: ["public", "search"], extensions: [{ name: "pg_trgm", schema: "search" }] }],
+  };
+  change(a);
+  return a;
+};
+
+const DATABASE_EXTENSIONS: [string, (a: EntraPostgresArgs) => void, string][] = [
+  [
+    "an extension the server does not allow-list",
+    (a) => (a.databases[0].extensions = [{ name: "postgis" }]),
+    "databases[0].extensions[0].name",
+  ],
+  ["extensions without any server allow-list", (a) => delete a.server!.extensions, "databases[0].extensions[0].name"],
+  [
+    "an extension in a schema the database does not have",
+    (a) => (a.databases[0].extensions = [{ name: "citext", schema: "app" }]),
+    "databases[0].extensions[0].schema",
+  ],
+  [
+    "one extension twice",
+    (a) => (a.databases[0].extensions = [{ name: "citext" }, { name: "citext", schema: "search" }]),
+    "databases[0].extensions[1].name",
+  ],
+  ["an extension name in upper case", (a) => (a.databases[0].extensions = [{ name: "CITEXT" }]), "databases[0].extensions[0].name"],
+];
+
+describe("issue 15 features: extensions in databases", () => {
+  it.each(DATABASE_EXTENSIONS)("refuses %s before anything registers", async (_d, change, field) => {
+    const { cloud, error } = await evaluate(() => new EntraPostgres("orders", postgresArgs(change)));
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).issues.map((i) => i.field)).toContain(field);
+    expect(cloud.resources).toHaveLength(0);
+  });
+
+  it("creates an allow-listed extension through the provider, after its database and schema, and allow-lists it on the server", async () => {
+    const { cloud, error } = await evaluate(
+      () =>
+        new EntraPostgres(
+          "orders",
+          postgresArgs(() => undefined),
+        ),
+    );
+    expect(error).toBeUndefined();
+    const [ext] = cloud.byType("postgresql:index/extension:Extension");
+    expect(ext.inputs).toEqual({ name: "pg_trgm", database: "orders", schema: "search" });
+    const db = cloud.byType("postgresql:index/database:Database")[0];
+    const schema = cloud.byType("postgresql:index/schema:Schema").find((s) => s.inputs.name === "search")!;
+    expect(ext.dependencies).toEqual(expect.arrayContaining([db.urn, schema.urn]));
+    expect(ext.provider).toMatch(/pulumi:providers:postgresql::orders-pg::/);
+    expect(cloud.byName("orders-param-azure.extensions").inputs.value).toBe("citext,pg_trgm");
   });
 });

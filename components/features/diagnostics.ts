@@ -12,6 +12,7 @@
  * "Diagnostic settings in Azure Monitor").
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { CONTROL_CHARACTER } from "../principals";
 import { Add, checkArmId } from "./common";
 
 export type LogCategory =
@@ -83,7 +84,7 @@ export interface PlannedDiagnosticSetting {
 }
 
 export const MAX_DIAGNOSTIC_SETTINGS = 5;
-const BAD_NAME_CHAR = /[<>*%&:\\?/#\u0000-\u001f\u007f]/;
+const BAD_NAME_CHAR = /[<>*%&:\\?/#]/;
 
 export function validateDiagnosticSettings(settings: DiagnosticSettingArgs[] | undefined, add: Add): void {
   if (settings === undefined) return;
@@ -107,7 +108,13 @@ export function validateDiagnosticSettings(settings: DiagnosticSettingArgs[] | u
     if (s.name === undefined) {
       if (settings.length > 1)
         add(`${f}.name`, undefined, "a name for each setting when there are several (it is the setting's stable key)");
-    } else if (typeof s.name !== "string" || s.name.length < 1 || s.name.length > 260 || BAD_NAME_CHAR.test(s.name)) {
+    } else if (
+      typeof s.name !== "string" ||
+      s.name.length < 1 ||
+      s.name.length > 260 ||
+      BAD_NAME_CHAR.test(s.name) ||
+      CONTROL_CHARACTER.test(s.name)
+    ) {
       add(`${f}.name`, s.name, "1-260 characters without < > * % & : \\ ? / # or control characters");
     } else {
       // Diagnostic setting names are ARM resource names: compared without regard to case.

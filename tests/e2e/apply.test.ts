@@ -166,6 +166,8 @@ async function explicit(database: string, aclSql: string, role: string): Promise
 beforeAll(async () => {
   cluster = await startCluster();
   for (const [name, oid] of Object.entries(ADMINS)) await cluster.declareAdministrator(name, oid, "User");
+  // As Azure requires, the extension this suite creates is allow-listed first (server parameter azure.extensions).
+  await cluster.setServerParameter("azure.extensions", "pgcrypto");
   serverVersion = Number(await one("postgres", "SHOW server_version_num"));
   // azure_pg_admin itself comes from the stand-in; on Azure its members may create extensions in postgres.
   await su(

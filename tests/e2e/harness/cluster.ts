@@ -79,6 +79,8 @@ export interface PgCluster {
   setDirectory(entries: DirectoryEntry[]): Promise<void>;
   /** Sets the server parameter pgaadauth.enable_group_sync (ALTER SYSTEM + reload). */
   setGroupSync(on: boolean): Promise<void>;
+  /** Sets a server parameter as Azure applies a configurations/<name> resource, e.g. azure.extensions (ALTER SYSTEM + reload). */
+  setServerParameter(name: string, value: string): Promise<void>;
   /** A token signed with this cluster's key. */
   token(opts: TokenOptions): string;
   /** Why the token checker refused logins (one line per refusal), for failing tests' messages. */
@@ -587,16 +589,28 @@ class Cluster implements PgCluster {
   }
 
   async setGroupSync(on: boolean): Promise<void> {
+    await this.setServerParameter("pgaadauth.enable_group_sync", on ? "on" : "off");
+  }
+
+  /**
+   * Sets a server parameter the way Azure's control plane applies a `configurations/<name>` resource:
+   * ALTER SYSTEM and a reload, e.g. `azure.extensions` (the stand-in's allow-list, see pgaadauth_standin.c).
+   */
+  async setServerParameter(name: string, value: string): Promise<void> {
     const su = await this.superuser();
-    await su.query(`ALTER SYSTEM SET pgaadauth.enable_group_sync = ${on ? "on" : "off"}`);
+    const ident = name
+      .split(".")
+      .map((part) => `"${part.replace(/"/g, '""')}"`)
+      .join(".");
+    await su.query(`ALTER SYSTEM SET ${ident} = '${value.replace(/'/g, "''")}'`);
     await su.query("SELECT pg_reload_conf()");
     // The reload is asynchronous; once this backend sees it, the postmaster has signalled all.
     for (let i = 0; i < 250; i++) {
-      const { rows } = await su.query("SELECT current_setting('pgaadauth.enable_group_sync') AS v");
-      if (rows[0].v === (on ? "on" : "off")) return;
+      const { rows } = await su.query("SELECT current_setting($1) AS v", [name]);
+      if (rows[0].v === value) return;
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw new Error("setGroupSync: the server did not pick up the new setting within 5 s");
+    throw new Error(`setServerParameter: the server did not pick up ${name} = ${value} within 5 s`);
   }
 
   token(opts: TokenOptions): string {

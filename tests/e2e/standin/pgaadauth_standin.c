@@ -35,6 +35,11 @@ static bool enable_group_sync = false;
 static char *tenant_id = NULL;
 /* Optional emulation of Azure's azure_pg_admin extension, see standin_utility(). */
 static bool azure_admin_extension = false;
+/*
+ * Azure's allow-list of extensions (server parameter azure.extensions, comma-separated names),
+ * which the harness sets as Azure's control plane would. Empty, as on a new Azure server.
+ */
+static char *allowed_extensions = NULL;
 
 static ProcessUtility_hook_type prev_utility_hook = NULL;
 
@@ -450,6 +455,75 @@ may_elevate(List *targets)
 	return true;
 }
 
+/*
+ * Azure refuses CREATE EXTENSION (and DROP, ALTER, COMMENT ON EXTENSION) for an extension that is
+ * not in azure.extensions, with this text (Microsoft's "Possible errors when managing extensions":
+ * Extension "%s" is not allow-listed for "azure_pg_admin" users in Azure Database for PostgreSQL).
+ * Names compare without regard to case: the portal lists them in upper case.
+ */
+static bool
+extension_allowed(const char *name)
+{
+	const char *p = allowed_extensions != NULL ? allowed_extensions : "";
+	size_t		len = strlen(name);
+
+	while (*p != '\0')
+	{
+		const char *start;
+		const char *end;
+
+		while (*p == ',' || isspace((unsigned char) *p))
+			p++;
+		start = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		end = p;
+		while (end > start && isspace((unsigned char) end[-1]))
+			end--;
+		if ((size_t) (end - start) == len && pg_strncasecmp(start, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+check_extension(const char *name)
+{
+	if (name != NULL && !extension_allowed(name))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("extension \"%s\" is not allow-listed for \"azure_pg_admin\" users in Azure Database for PostgreSQL", name),
+				 errhint("Add it to the server parameter azure.extensions.")));
+}
+
+/* The extension statements Azure judges against its allow-list. */
+static void
+check_extension_statement(Node *parsetree)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_CreateExtensionStmt:
+			check_extension(((CreateExtensionStmt *) parsetree)->extname);
+			break;
+		case T_AlterExtensionStmt:
+			check_extension(((AlterExtensionStmt *) parsetree)->extname);
+			break;
+		case T_DropStmt:
+			if (((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
+				foreach(lc, ((DropStmt *) parsetree)->objects)
+					check_extension(strVal(lfirst(lc)));
+			break;
+		case T_CommentStmt:
+			if (((CommentStmt *) parsetree)->objtype == OBJECT_EXTENSION)
+				check_extension(strVal(((CommentStmt *) parsetree)->object));
+			break;
+		default:
+			break;
+	}
+}
+
 static void
 call_next_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 				  ProcessUtilityContext context, ParamListInfo params,
@@ -478,6 +552,7 @@ standin_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 		return;
 	}
 
+	check_extension_statement(pstmt->utilityStmt);
 	targets = check_restrictions(pstmt->utilityStmt, &elevate);
 	if (!elevate || !may_elevate(targets))
 	{
@@ -533,6 +608,14 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgaadauth_standin");
+	DefineCustomStringVariable("azure.extensions",
+							   "Extensions non-superusers may create, comma-separated (stand-in for Azure's allow-list).",
+							   NULL,
+							   &allowed_extensions,
+							   "",
+							   PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
 
 	prev_utility_hook = ProcessUtility_hook;
 	ProcessUtility_hook = standin_utility;
