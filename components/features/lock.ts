@@ -3,9 +3,8 @@
  *
  * Only CanNotDelete is offered. A ReadOnly lock on a flexible server blocks every write to it and
  * to its children, so the component's own next `pulumi up` (a parameter, a firewall rule, an
- * administrator) would fail, and Azure documents that it also blocks operations that look like reads
- * but are POSTs (Microsoft's "Lock your resources to protect your infrastructure": "a read-only lock
- * ... can also prevent ... operations that seem like they wouldn't modify"). Locks are inherited by
+ * administrator) would fail; Microsoft's "Lock your resources to protect your infrastructure" also
+ * warns that it blocks some operations that are POSTs though they change nothing. Locks are inherited by
  * child resources, so even CanNotDelete refuses the deletion of a firewall rule or an administrator
  * while it is on; see the README ("Guard rails on the server").
  */

@@ -8,9 +8,9 @@
  * `pgbouncer.enabled` "is only visible when the server is running on General Purpose or Memory
  * Optimized tiers. In Burstable tier, it is hidden and PgBouncer is not supported" (MicrosoftDocs/
  * azure-databases-docs, server-parameters/includes/server-parameters-azure-notes-pgbouncer-enabled.md).
- * With transaction pooling a
- * session's state (SET, advisory locks, LISTEN, temporary tables, WITH HOLD cursors) does not
- * outlive a transaction on 6432: the login guide says to use 5432 for those and for migrations.
+ * With transaction pooling a session's state (SET, advisory locks, LISTEN, temporary tables, WITH
+ * HOLD cursors) does not outlive a transaction on 6432: the login guide says to use 5432 for those
+ * and for migrations.
  */
 import type { Add, ServerContext } from "./common";
 
