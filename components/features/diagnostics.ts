@@ -15,26 +15,27 @@ import type * as pulumi from "@pulumi/pulumi";
 import { CONTROL_CHARACTER } from "../principals";
 import { Add, checkArmId } from "./common";
 
-export type LogCategory =
-  | "PostgreSQLLogs"
-  | "PostgreSQLFlexSessions"
-  | "PostgreSQLFlexQueryStoreRuntime"
-  | "PostgreSQLFlexQueryStoreWaitStats"
-  | "PostgreSQLFlexTableStats"
-  | "PostgreSQLFlexDatabaseXacts";
-export const LOG_CATEGORIES: readonly LogCategory[] = [
-  "PostgreSQLLogs",
-  "PostgreSQLFlexSessions",
-  "PostgreSQLFlexQueryStoreRuntime",
-  "PostgreSQLFlexQueryStoreWaitStats",
-  "PostgreSQLFlexTableStats",
-  "PostgreSQLFlexDatabaseXacts",
-];
-export type LogCategoryGroup = "allLogs" | "audit";
-export const LOG_CATEGORY_GROUPS: readonly LogCategoryGroup[] = ["allLogs", "audit"];
-export type MetricCategory = "AllMetrics";
+/** The server's log categories, as Azure names them. */
+export const LogCategory = {
+  PostgreSQLLogs: "PostgreSQLLogs",
+  PostgreSQLFlexSessions: "PostgreSQLFlexSessions",
+  PostgreSQLFlexQueryStoreRuntime: "PostgreSQLFlexQueryStoreRuntime",
+  PostgreSQLFlexQueryStoreWaitStats: "PostgreSQLFlexQueryStoreWaitStats",
+  PostgreSQLFlexTableStats: "PostgreSQLFlexTableStats",
+  PostgreSQLFlexDatabaseXacts: "PostgreSQLFlexDatabaseXacts",
+} as const;
+export type LogCategory = (typeof LogCategory)[keyof typeof LogCategory];
+export const LOG_CATEGORIES: readonly string[] = Object.values(LogCategory);
+/** Groups of log categories: every category, or the audit ones. */
+export const LogCategoryGroup = { allLogs: "allLogs", audit: "audit" } as const;
+export type LogCategoryGroup = (typeof LogCategoryGroup)[keyof typeof LogCategoryGroup];
+export const LOG_CATEGORY_GROUPS: readonly string[] = Object.values(LogCategoryGroup);
+/** The server's metric categories: one. */
+export const MetricCategory = { AllMetrics: "AllMetrics" } as const;
+export type MetricCategory = (typeof MetricCategory)[keyof typeof MetricCategory];
 /** "Dedicated": one table per category (resource-specific); "AzureDiagnostics": the shared legacy table. */
-export type LogAnalyticsDestinationType = "Dedicated" | "AzureDiagnostics";
+export const LogAnalyticsDestinationType = { Dedicated: "Dedicated", AzureDiagnostics: "AzureDiagnostics" } as const;
+export type LogAnalyticsDestinationType = (typeof LogAnalyticsDestinationType)[keyof typeof LogAnalyticsDestinationType];
 
 /** One log category, or a group of them: exactly one of the two. */
 export interface LogCategoryArgs {

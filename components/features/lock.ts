@@ -12,7 +12,8 @@ import type { Add } from "./common";
 import { CONTROL_CHARACTER } from "../principals";
 
 /** "CanNotDelete": the server can be changed but not deleted; "None": no lock. */
-export type LockKind = "CanNotDelete" | "None";
+export const LockKind = { CanNotDelete: "CanNotDelete", None: "None" } as const;
+export type LockKind = (typeof LockKind)[keyof typeof LockKind];
 
 /** A lock on the server. Default: none (production stacks set `{ kind: "CanNotDelete" }`). */
 export interface LockArgs {

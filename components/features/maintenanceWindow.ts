@@ -10,11 +10,22 @@
 import type { Add } from "./common";
 
 /** Days of the week, as the window takes them. */
-export type DayOfWeek = "Sunday" | "Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday";
-export const DAYS_OF_WEEK: readonly DayOfWeek[] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+export const DayOfWeek = {
+  Sunday: "Sunday",
+  Monday: "Monday",
+  Tuesday: "Tuesday",
+  Wednesday: "Wednesday",
+  Thursday: "Thursday",
+  Friday: "Friday",
+  Saturday: "Saturday",
+} as const;
+export type DayOfWeek = (typeof DayOfWeek)[keyof typeof DayOfWeek];
+/** In ARM's order: Sunday is 0. */
+export const DAYS_OF_WEEK: readonly DayOfWeek[] = Object.values(DayOfWeek);
 
 /** "custom": a day and time of yours; "system": Azure picks (its default). */
-export type MaintenanceWindowMode = "custom" | "system";
+export const MaintenanceWindowMode = { custom: "custom", system: "system" } as const;
+export type MaintenanceWindowMode = (typeof MaintenanceWindowMode)[keyof typeof MaintenanceWindowMode];
 
 /**
  * When Azure may run planned maintenance (patches, minor versions), which restarts the server.

@@ -24,12 +24,16 @@ import type { Add, ServerContext } from "./common";
 
 export const MAX_REPLICAS = 5;
 
+/** Tiers that take read replicas (not Burstable). */
+export const ReplicaSkuTier = { GeneralPurpose: "GeneralPurpose", MemoryOptimized: "MemoryOptimized" } as const;
+export type ReplicaSkuTier = (typeof ReplicaSkuTier)[keyof typeof ReplicaSkuTier];
+
 /** A replica's compute size. */
 export interface ReplicaSkuArgs {
   /** Size name, e.g. "Standard_D2ds_v5". */
   name: string;
   /** GeneralPurpose or MemoryOptimized. */
-  tier: "GeneralPurpose" | "MemoryOptimized";
+  tier: ReplicaSkuTier;
 }
 
 /** One read replica. */

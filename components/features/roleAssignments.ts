@@ -20,8 +20,15 @@ export const BUILT_IN_ROLES: Readonly<Record<string, string>> = {
   "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
 };
 
-export type RolePrincipalType = "User" | "Group" | "ServicePrincipal" | "Device" | "ForeignGroup";
-export const ROLE_PRINCIPAL_TYPES: readonly RolePrincipalType[] = ["User", "Group", "ServicePrincipal", "Device", "ForeignGroup"];
+export const RolePrincipalType = {
+  User: "User",
+  Group: "Group",
+  ServicePrincipal: "ServicePrincipal",
+  Device: "Device",
+  ForeignGroup: "ForeignGroup",
+} as const;
+export type RolePrincipalType = (typeof RolePrincipalType)[keyof typeof RolePrincipalType];
+export const ROLE_PRINCIPAL_TYPES: readonly RolePrincipalType[] = Object.values(RolePrincipalType);
 
 /** One role assignment on the server. */
 export interface RoleAssignmentArgs {
@@ -40,7 +47,7 @@ export interface RoleAssignmentArgs {
   /** An ABAC condition. */
   condition?: string;
   /** "2.0", the only version; required with condition. */
-  conditionVersion?: "2.0";
+  conditionVersion?: string;
   /** For cross-tenant (Lighthouse) assignments: the delegated managed identity's resource id. */
   delegatedManagedIdentityResourceId?: pulumi.Input<string>;
   /**

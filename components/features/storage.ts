@@ -16,8 +16,24 @@
  */
 import type { Add, ServerContext } from "./common";
 
-export type StorageType = "Premium_LRS" | "PremiumV2_LRS";
-export type PerformanceTier = "P4" | "P6" | "P10" | "P15" | "P20" | "P30" | "P40" | "P50" | "P60" | "P70" | "P80";
+/** Premium SSD, or Premium SSD v2. */
+export const StorageType = { Premium_LRS: "Premium_LRS", PremiumV2_LRS: "PremiumV2_LRS" } as const;
+export type StorageType = (typeof StorageType)[keyof typeof StorageType];
+/** Premium SSD performance tiers. */
+export const PerformanceTier = {
+  P4: "P4",
+  P6: "P6",
+  P10: "P10",
+  P15: "P15",
+  P20: "P20",
+  P30: "P30",
+  P40: "P40",
+  P50: "P50",
+  P60: "P60",
+  P70: "P70",
+  P80: "P80",
+} as const;
+export type PerformanceTier = (typeof PerformanceTier)[keyof typeof PerformanceTier];
 
 /** Premium_LRS sizes the portal and ARM accept, in GiB, with each size's own performance tier. */
 export const PREMIUM_SIZES_GB: Readonly<Record<number, PerformanceTier>> = {
@@ -34,7 +50,7 @@ export const PREMIUM_SIZES_GB: Readonly<Record<number, PerformanceTier>> = {
   32767: "P80",
 };
 export const STORAGE_SIZES_GB = Object.keys(PREMIUM_SIZES_GB).map(Number);
-export const PERFORMANCE_TIERS: readonly PerformanceTier[] = ["P4", "P6", "P10", "P15", "P20", "P30", "P40", "P50", "P60", "P70", "P80"];
+export const PERFORMANCE_TIERS: readonly PerformanceTier[] = Object.values(PerformanceTier);
 
 export const STORAGE_DEFAULTS = { type: "Premium_LRS", sizeGb: 128, autoGrow: true } as const;
 export const PREMIUM_V2 = {
