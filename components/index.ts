@@ -38,7 +38,6 @@ export {
   LogCategory,
   LogCategoryGroup,
   MaintenanceWindowMode,
-  MetricCategory,
   PGBOUNCER_PORT,
   PerformanceTier,
   ReplicaSkuTier,

@@ -30,9 +30,8 @@ export const LOG_CATEGORIES: readonly string[] = Object.values(LogCategory);
 export const LogCategoryGroup = { allLogs: "allLogs", audit: "audit" } as const;
 export type LogCategoryGroup = (typeof LogCategoryGroup)[keyof typeof LogCategoryGroup];
 export const LOG_CATEGORY_GROUPS: readonly string[] = Object.values(LogCategoryGroup);
-/** The server's metric categories: one. */
-export const MetricCategory = { AllMetrics: "AllMetrics" } as const;
-export type MetricCategory = (typeof MetricCategory)[keyof typeof MetricCategory];
+/** The server's only metric category. A one-value enum is a literal type, which the schema analyzer refuses: a string, validated. */
+export const ALL_METRICS = "AllMetrics";
 /** "Dedicated": one table per category (resource-specific); "AzureDiagnostics": the shared legacy table. */
 export const LogAnalyticsDestinationType = { Dedicated: "Dedicated", AzureDiagnostics: "AzureDiagnostics" } as const;
 export type LogAnalyticsDestinationType = (typeof LogAnalyticsDestinationType)[keyof typeof LogAnalyticsDestinationType];
@@ -47,7 +46,7 @@ export interface LogCategoryArgs {
 
 export interface MetricCategoryArgs {
   /** "AllMetrics", the server's only metric category. */
-  category: MetricCategory;
+  category: string;
 }
 
 /** One diagnostic setting: what to send, and where. At least one destination. */
@@ -199,7 +198,7 @@ function validateMetrics(f: string, metrics: MetricCategoryArgs[] | undefined, a
     return;
   }
   metrics.forEach((m, j) => {
-    if (m?.category !== "AllMetrics")
+    if (m?.category !== ALL_METRICS)
       add(`${f}.metricCategories[${j}].category`, m?.category, '"AllMetrics", the server\'s only metric category');
   });
   if (metrics.length > 1) add(`${f}.metricCategories`, metrics, '[{ category: "AllMetrics" }] once');
@@ -215,7 +214,7 @@ export function planDiagnosticSettings(settings: DiagnosticSettingArgs[] | undef
           ? { category: l.category, enabled: true as const }
           : { categoryGroup: l.categoryGroup, enabled: true as const },
       ),
-      metrics: (s.metricCategories ?? [{ category: "AllMetrics" as const }]).map((m) => ({ category: m.category, enabled: true as const })),
+      metrics: (s.metricCategories ?? [{ category: ALL_METRICS }]).map((m) => ({ category: m.category, enabled: true as const })),
       workspaceId: s.workspaceResourceId,
       logAnalyticsDestinationType: s.logAnalyticsDestinationType,
       storageAccountId: s.storageAccountResourceId,
