@@ -14,7 +14,7 @@ import { quoteIdent } from "../components/loginGuide";
 import { fakeUuid, installMockCloud, settle } from "../scripts/offline/mockCloud";
 import { dependencyOrder } from "../scripts/offline/planReport";
 import { PgCluster, startCluster } from "../tests/e2e/harness/cluster";
-import { applyResources, emptyState } from "../tests/e2e/apply/translator";
+import { applyResources, countStatements, emptyState } from "../tests/e2e/apply/translator";
 
 const DEPLOYER = { name: "bench-deployer", oid: fakeUuid("bench-deployer") };
 const DATABASES = ["app1", "app2", "app3"].map((name) => ({ name, schemas: ["public", "sales"] }));
@@ -43,7 +43,12 @@ export function floorStatements(plan: AccessPlan): { database: string; sql: stri
   const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
   // The roles first (memberships need both ends), then every membership of the plan in one GRANT per
   // member and admin option: the manager role's ADMIN OPTION, the administrators', the principals'.
-  const roles = [plan.manager, ...plan.databases.map((d) => d.owner), ...plan.accessRoles.map((r) => r.name)];
+  const roles = [
+    plan.manager,
+    ...plan.databases.map((d) => d.owner),
+    ...plan.accessRoles.map((r) => r.name),
+    ...plan.accessSets.map((r) => r.name),
+  ];
   out.push({ database: "postgres", sql: roles.map((r) => `CREATE ROLE ${q(r)} NOLOGIN`).join("; ") });
   for (const p of plan.principals.filter((x) => !x.administrator)) {
     out.push({ database: "postgres", sql: `CREATE ROLE ${q(p.name)} LOGIN` });
@@ -164,6 +169,8 @@ async function main(): Promise<void> {
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     return {
       ms,
+      parallel: report.parallel,
+      byType: countStatements(report),
       statements: report.statements.length,
       writes: report.statements.filter((s) => s.kind === "write").length,
       catalogue: await catalogue(
@@ -206,6 +213,8 @@ async function main(): Promise<void> {
       resources: resources.length,
       resourcesByType: byType,
       componentMs: component.ms,
+      parallel: component.parallel,
+      statementsByType: Object.fromEntries(Object.entries(component.byType).map(([t, c]) => [t.split(":").pop()!, c])),
       componentStatements: component.statements,
       componentWrites: component.writes,
       floorStatements: floorCount,

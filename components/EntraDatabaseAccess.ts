@@ -169,6 +169,13 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
         serial((after) => new postgresql.Role(`${name}-access-${r.key}`, { name: r.name, login: false }, ours(after))),
       );
     }
+    // One role per distinct set of access roles, so each principal holds one membership (see accessSetFor).
+    for (const r of plan.accessSets) {
+      roles.set(
+        r.name,
+        serial((after) => new postgresql.Role(`${name}-access-set-${r.key}`, { name: r.name, login: false }, ours(after))),
+      );
+    }
     for (const p of plan.principals.filter((x) => !x.administrator)) {
       const role = serial((after) => new postgresql.Role(`${name}-role-${p.key}`, { name: p.name, login: true }, ours(after)));
       const label = new postgresql.SecurityLabel(

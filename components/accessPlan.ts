@@ -61,7 +61,10 @@ export interface PlannedRole {
   principalType: PrincipalType;
   /** True when Azure made the role (a server administrator): grant to it, never create or label it. */
   administrator: boolean;
-  /** Access roles and owner roles it is a member of (for non-administrators: the Role's `roles`). */
+  /**
+   * The role it is granted (a GrantRole each): its one access role, or the access set standing for
+   * several (see accessSetFor); empty when it has only explicit privileges.
+   */
   memberOf: string[];
 }
 
@@ -77,6 +80,19 @@ export interface PlannedAccessRole {
   /** owner: a member of the database's owner role, holding no grants of its own. */
   preset: Preset;
   schemas: string[];
+}
+
+/**
+ * A NOLOGIN role standing for one distinct set of access roles (say `app1_read` and `app2_readwrite`):
+ * a member of each, holding no grants of its own. A principal that needs several access roles joins
+ * the set instead, so it costs one membership whatever the number of databases and presets, while the
+ * grants stay once per preset on the access roles.
+ */
+export interface PlannedAccessSet {
+  key: string;
+  name: string;
+  /** The access roles it is a member of, sorted. */
+  roles: string[];
 }
 
 export interface PlannedDatabase {
@@ -138,6 +154,8 @@ export interface AccessPlan {
   databases: PlannedDatabase[];
   /** Shared roles holding each preset's privileges; principals are their members. */
   accessRoles: PlannedAccessRole[];
+  /** One role per distinct set of access roles that some principal needs together. */
+  accessSets: PlannedAccessSet[];
   /** Principals, sorted by name. Administrators are listed but get no Role resource. */
   principals: PlannedRole[];
   grants: PlannedGrant[];
@@ -188,6 +206,17 @@ export function accessRoleName(db: { name: string; schemas: string[] }, preset: 
   const all = db.schemas.length === schemas.length && db.schemas.every((s) => schemas.includes(s));
   const kind = preset === "owner" ? "owner_members" : preset.toLowerCase();
   const base = `${db.name}_${kind}${all ? "" : `_${[...schemas].sort().join("_")}`}${tag}`;
+  return Buffer.byteLength(base, "utf8") <= MAX_ROLE_NAME_BYTES ? base : nameKey(base);
+}
+
+/**
+ * The access set for several access roles: their names joined with `+` (`app1_read+app2_readwrite`),
+ * or, over 63 bytes, that string's name key. Derived from the roles alone, so it is stable whatever the
+ * order of the user's lists, and it changes with them: an administrator taking over (tagged access
+ * roles) makes its own sets too.
+ */
+export function accessSetName(roles: readonly string[]): string {
+  const base = [...roles].sort().join("+");
   return Buffer.byteLength(base, "utf8") <= MAX_ROLE_NAME_BYTES ? base : nameKey(base);
 }
 
@@ -307,7 +336,12 @@ export function validateAccessInput(args: AccessInput, options: AccessValidation
     // Names the component shortens to a hash (over 63 bytes) are not caught by the prefixes above:
     // compare with every role the plan would create.
     const plan = buildAccessPlan(args);
-    const generated = new Set([plan.manager, ...plan.databases.map((d) => d.owner), ...plan.accessRoles.map((r) => r.name)]);
+    const generated = new Set([
+      plan.manager,
+      ...plan.databases.map((d) => d.owner),
+      ...plan.accessRoles.map((r) => r.name),
+      ...plan.accessSets.map((r) => r.name),
+    ]);
     (args.access ?? []).forEach((entry, i) => {
       if (generated.has(entry.principal.name))
         add(`access[${i}].principal.name`, entry.principal.name, "a name other than the roles the component creates for itself");
@@ -547,6 +581,7 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
   const memberships: PlannedMembership[] = [];
   const access: PlannedAccess[] = [];
   const accessRoles = new Map<string, PlannedAccessRole>();
+  const accessSets = new Map<string, PlannedAccessSet>();
 
   /** Grants and default privileges giving `role` the privileges on the schemas of one database. */
   const grantTo = (role: string, roleKey: string, db: PlannedDatabase, schemas: string[], privs: ExplicitPrivileges) => {
@@ -593,6 +628,31 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
       managed(name);
     }
     return name;
+  };
+
+  /**
+   * The one role a principal is granted for the access roles it needs: the access role itself, or the
+   * access set of several (a member of each). Least privilege is unchanged: a member inherits exactly
+   * the union of the access roles' privileges, through the set as it would directly.
+   */
+  const accessSetFor = (roles: string[]): string[] => {
+    const sorted = [...new Set(roles)].sort();
+    if (sorted.length <= 1) return sorted;
+    const name = accessSetName(sorted);
+    if (!accessSets.has(name)) {
+      accessSets.set(name, { key: nameKey(name), name, roles: sorted });
+      for (const target of sorted) {
+        memberships.push({
+          key: `${nameKey(target)}-${nameKey(name)}`,
+          role: name,
+          grantRole: target,
+          withAdminOption: false,
+          ignoreAdminOption: false,
+        });
+      }
+      managed(name);
+    }
+    return [name];
   };
 
   /** The manager role holds ADMIN OPTION on every role we create (see the README: "The role model"). */
@@ -688,7 +748,7 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
       });
     }
     const planned = principals.find((p) => p.name === role)!;
-    planned.memberOf = [...new Set(memberOf)].sort();
+    planned.memberOf = accessSetFor(memberOf);
     if (!planned.administrator) managed(role);
     // One GrantRole per membership, for administrators (Azure owns their roles) and mapped principals
     // alike: a Role's `roles` list is authoritative and would revoke what Azure's group sync grants.
@@ -724,6 +784,7 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
     databases,
     principals,
     accessRoles: [...accessRoles.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    accessSets: [...accessSets.values()].sort((a, b) => a.name.localeCompare(b.name)),
     grants,
     defaultPrivileges: defaults,
     memberships: memberships.sort((a, b) => a.key.localeCompare(b.key)),

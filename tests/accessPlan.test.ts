@@ -3,6 +3,7 @@ import {
   AccessPlan,
   PRIVILEGES,
   accessRoleName,
+  accessSetName,
   buildAccessPlan,
   pgaadauthLabel,
   planAccess,
@@ -252,6 +253,122 @@ describe("the plan's shape", () => {
   it("only grants privileges PostgreSQL knows for each object kind", () => {
     const plan = planAccess(input(entry("x@contoso.com", "User", [{ database: "orders", preset: "readWrite" }])));
     for (const g of plan.grants) for (const p of g.privileges) expect(PRIVILEGES[g.objectType]).toContain(p);
+  });
+});
+
+describe("one membership per principal: access sets", () => {
+  const LEDGER = { name: "ledger", schemas: ["public"] };
+  const across = (...access: AccessEntryArgs[]): AccessInput => ({ databases: [ORDERS, LEDGER], access, deployer: DEPLOYER });
+  const membershipsOf = (plan: AccessPlan, member: string) =>
+    plan.memberships.filter((m) => m.role === member).map((m) => `${m.grantRole}${m.withAdminOption ? " (admin)" : ""}`);
+  const analyst = entry(
+    "Analysts",
+    "Group",
+    [
+      { database: "orders", preset: "read" },
+      { database: "ledger", preset: "readWrite" },
+    ],
+    IDS.readers,
+  );
+
+  it("a principal needing several access roles joins one role that is a member of each, holding no grants", () => {
+    const plan = planAccess(across(analyst));
+    expect(principal(plan, "Analysts").memberOf).toEqual(["ledger_readwrite+orders_read"]);
+    expect(membershipsOf(plan, "Analysts")).toEqual(["ledger_readwrite+orders_read"]);
+    expect(plan.accessSets).toEqual([
+      expect.objectContaining({ name: "ledger_readwrite+orders_read", roles: ["ledger_readwrite", "orders_read"] }),
+    ]);
+    expect(membershipsOf(plan, "ledger_readwrite+orders_read")).toEqual(["ledger_readwrite", "orders_read"]);
+    expect(grantsOf(plan, "ledger_readwrite+orders_read")).toEqual([]);
+    expect(plan.defaultPrivileges.filter((d) => d.role.includes("+"))).toEqual([]);
+    // The grants stay on the per-database access roles, as without the set.
+    expect(grantsOf(plan, "orders_read")).toContain("table:reporting=SELECT");
+    expect(grantsOf(plan, "ledger_readwrite")).toContain("table:public=DELETE,INSERT,SELECT,UPDATE");
+  });
+
+  it("the manager role holds ADMIN OPTION on the set, like on every role the component creates", () => {
+    const plan = planAccess(across(analyst));
+    expect(plan.memberships).toContainEqual(
+      expect.objectContaining({ role: "ledger_manager", grantRole: "ledger_readwrite+orders_read", withAdminOption: true }),
+    );
+  });
+
+  it("principals with the same grant set share it; one access role needs no set; the name is stable", () => {
+    const again = entry(
+      "Auditors",
+      "Group",
+      [
+        { database: "ledger", preset: "readWrite" },
+        { database: "orders", preset: "read" },
+      ],
+      IDS.alice,
+    );
+    const single = entry("Readers", "Group", [{ database: "orders", preset: "read" }], IDS.bob);
+    const plan = planAccess(across(analyst, again, single));
+    expect(plan.accessSets.map((r) => r.name)).toEqual(["ledger_readwrite+orders_read"]);
+    expect(principal(plan, "Auditors").memberOf).toEqual(["ledger_readwrite+orders_read"]);
+    expect(principal(plan, "Readers").memberOf).toEqual(["orders_read"]);
+    // Reordered lists: same roles, same resource keys.
+    const reordered = planAccess({ ...across(single, again, analyst), databases: [LEDGER, ORDERS] });
+    expect(reordered.accessSets).toEqual(plan.accessSets);
+    expect(reordered.memberships).toEqual(plan.memberships);
+  });
+
+  it("owner on two databases: one set, a member of both owner-member roles", () => {
+    const plan = planAccess(
+      across(
+        entry(
+          "migrator",
+          "ServicePrincipal",
+          [
+            { database: "orders", preset: "owner" },
+            { database: "ledger", preset: "owner" },
+          ],
+          IDS.ciApp,
+        ),
+      ),
+    );
+    expect(principal(plan, "migrator").memberOf).toEqual(["ledger_owner_members+orders_owner_members"]);
+    expect(membershipsOf(plan, "ledger_owner_members+orders_owner_members")).toEqual(["ledger_owner_members", "orders_owner_members"]);
+  });
+
+  it("explicit privileges stay the principal's own; its presets still go through one role", () => {
+    const plan = planAccess(
+      across(
+        entry(
+          "etl",
+          "ServicePrincipal",
+          [
+            { database: "orders", preset: "read" },
+            { database: "ledger", privileges: { table: ["SELECT"] } },
+          ],
+          IDS.ciApp,
+        ),
+      ),
+    );
+    expect(principal(plan, "etl").memberOf).toEqual(["orders_read"]);
+    expect(grantsOf(plan, "etl")).toEqual(["table:public=SELECT"]);
+    expect(plan.accessSets).toEqual([]);
+  });
+
+  it("another administrator deploying makes its own sets, from its own access roles", () => {
+    const plan = planAccess({ ...across(analyst), deployer: "dba@contoso.com", roleCreator: DEPLOYER });
+    const [set] = plan.accessSets;
+    expect(set.roles).toEqual([
+      expect.stringMatching(/^ledger_readwrite_by_[0-9a-f]{6}$/),
+      expect.stringMatching(/^orders_read_by_[0-9a-f]{6}$/),
+    ]);
+    expect(set.name).toBe(set.roles.join("+"));
+  });
+
+  it("a name over 63 bytes becomes its name key; a principal may not take a set's name", () => {
+    const long = ["a".repeat(40) + "_read", "b".repeat(40) + "_read"];
+    expect(Buffer.byteLength(accessSetName(long))).toBeLessThanOrEqual(63);
+    expect(accessSetName(long)).toBe(accessSetName([...long].reverse()));
+    const issues = validateAccessInput(
+      across(analyst, entry("ledger_readwrite+orders_read", "Group", [{ database: "orders", preset: "read" }], IDS.dbaGroup)),
+    );
+    expect(issues).toContainEqual(expect.objectContaining({ field: "access[1].principal.name", value: "ledger_readwrite+orders_read" }));
   });
 });
 
