@@ -177,9 +177,12 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     super(ENTRA_POSTGRES_SERVER_TYPE, name, {}, opts);
     const parent = { parent: this };
 
-    const clientConfig = authorization.getClientConfigOutput(parent);
-    const tenantId = pulumi.output(args.tenantId ?? clientConfig.tenantId);
-    const admins = plan.administrators.map((a) => ({ ...a, objectId: resolveObjectId(a, clientConfig.objectId, this, plan.groupSync) }));
+    // Who runs the program (one invoke per server), asked only for what the stack does not give: the
+    // tenant, and the deployer's object id. With both in config nothing depends on the runner.
+    let clientConfig: ReturnType<typeof authorization.getClientConfigOutput> | undefined;
+    const runner = () => (clientConfig ??= authorization.getClientConfigOutput(parent));
+    const tenantId = pulumi.output(args.tenantId ?? runner().tenantId);
+    const admins = plan.administrators.map((a) => ({ ...a, objectId: resolveObjectId(a, () => runner().objectId, this, plan.groupSync) }));
 
     // The server waits for every administrator's object id, so an unresolvable principal fails the run
     // before the server is created instead of after.
@@ -322,12 +325,12 @@ function privateEndpoint(
 /** The administrator's object id: given, taken from the identity resource, or looked up in Entra. */
 function resolveObjectId(
   a: PlannedAdministrator,
-  deployerObjectId: pulumi.Output<string>,
+  deployerObjectId: () => pulumi.Output<string>,
   parent: pulumi.Resource,
   groupSync: boolean,
 ): pulumi.Output<string> {
   const field = `administrators[${a.principalName}]`;
-  if (a.isDeployer) return typeof a.objectId === "string" ? pulumi.output(a.objectId) : deployerObjectId;
+  if (a.isDeployer) return typeof a.objectId === "string" ? pulumi.output(a.objectId) : deployerObjectId();
   if (a.managedIdentity) {
     const mi = a.managedIdentity;
     // Plain strings were checked before anything registered (validateManagedIdentity).

@@ -325,6 +325,35 @@ describe("the deployer's object id", () => {
   });
 });
 
+describe("who runs the program", () => {
+  const clientConfigCalls = (cloud: MockCloud) =>
+    cloud.invokes.filter((i) => i.token === "azure-native:authorization:getClientConfig").length;
+
+  it("is not asked when config gives the tenant and the deployer's object id: the plan does not depend on the runner", async () => {
+    const given = args();
+    given.deployer.objectId = "0d0d0d0d-0000-4000-8000-0000000000dd";
+    given.server!.tenantId = "0c0c0c0c-0000-4000-8000-0000000000cc";
+    const a = await evaluate(() => new EntraPostgres("orders", given));
+    const b = await evaluate(() => new EntraPostgres("orders", given), { deployerObjectId: "0e0e0e0e-0000-4000-8000-0000000000ee" });
+    expect(clientConfigCalls(a.cloud)).toBe(0);
+    expect(provider(a.cloud).inputs.azureTenantId).toBe("0c0c0c0c-0000-4000-8000-0000000000cc");
+    // Same registrations whoever runs it.
+    expect(b.cloud.resources.map((r) => [r.urn, r.inputs])).toEqual(a.cloud.resources.map((r) => [r.urn, r.inputs]));
+  });
+
+  it("is asked once per server for whichever of the two is missing", async () => {
+    const noTenant = args();
+    noTenant.deployer.objectId = "0d0d0d0d-0000-4000-8000-0000000000dd";
+    const a = await evaluate(() => new EntraPostgres("orders", noTenant));
+    expect(clientConfigCalls(a.cloud)).toBe(1);
+    expect(provider(a.cloud).inputs.azureTenantId).toBe(FAKE_TENANT);
+    const noObjectId = args();
+    noObjectId.server!.tenantId = "0c0c0c0c-0000-4000-8000-0000000000cc";
+    const b = await evaluate(() => new EntraPostgres("orders", noObjectId));
+    expect(clientConfigCalls(b.cloud)).toBe(1);
+  });
+});
+
 describe("EntraPostgres", () => {
   it("connects as the deployer with its Azure token, over TLS, not as superuser", async () => {
     const { cloud } = await build(args());
