@@ -12,8 +12,8 @@ import { AccessEntryArgs, EntraDatabaseAccess } from "../components";
 import { AccessPlan, buildAccessPlan, pgaadauthLabel } from "../components/accessPlan";
 import { quoteIdent } from "../components/loginGuide";
 import { fakeUuid, installMockCloud, settle } from "../scripts/offline/mockCloud";
-import { dependencyOrder } from "../scripts/offline/planReport";
-import { PgCluster, startCluster } from "../tests/e2e/harness/cluster";
+import { dependencyOrder, longestChain } from "../scripts/offline/planReport";
+import { PgCluster, describeServer, startCluster } from "../tests/e2e/harness/cluster";
 import { applyResources, countStatements, emptyState } from "../tests/e2e/apply/translator";
 
 const DEPLOYER = { name: "bench-deployer", oid: fakeUuid("bench-deployer") };
@@ -209,7 +209,10 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${JSON.stringify({
       principals: n,
+      server: describeServer(),
       databases: DATABASES.length,
+      // Steps that must run one after another (the serial chain of roles, grants, default privileges).
+      sqlChain: longestChain(resources, () => true).length,
       resources: resources.length,
       resourcesByType: byType,
       componentMs: component.ms,

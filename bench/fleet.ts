@@ -12,6 +12,8 @@ import { EntraPostgres, EntraPostgresArgs } from "../components";
 import { fakeUuid, installMockCloud, settle } from "../scripts/offline/mockCloud";
 import { dependencyOrder } from "../scripts/offline/planReport";
 
+const FLEET_TENANT = fakeUuid("fleet-tenant");
+
 /** 5 administrators (the deployer among them) and 10 access entries over the three presets. */
 export function fleetServer(i: number): EntraPostgresArgs {
   const admins = ["User", "Group", "ServicePrincipal", "ManagedIdentity"].map((type, k) => ({
@@ -21,8 +23,20 @@ export function fleetServer(i: number): EntraPostgresArgs {
   }));
   const presets = ["read", "readWrite", "owner"] as const;
   return {
-    server: { resourceGroupName: "rg-fleet", location: "westeurope", serverName: `pg-fleet-${i}`, administrators: admins },
-    deployer: { principalName: `deployer-${i}`, principalType: "ServicePrincipal", ipAddress: "203.0.113.7" },
+    // The tenant and the deployer's object id in config, as the README advises for previews.
+    server: {
+      resourceGroupName: "rg-fleet",
+      location: "westeurope",
+      serverName: `pg-fleet-${i}`,
+      administrators: admins,
+      tenantId: FLEET_TENANT,
+    },
+    deployer: {
+      principalName: `deployer-${i}`,
+      principalType: "ServicePrincipal",
+      ipAddress: "203.0.113.7",
+      objectId: fakeUuid(`deployer-${i}`),
+    },
     databases: [{ name: "app", schemas: ["public", "reporting"] }],
     access: Array.from({ length: 10 }, (_, k) => ({
       principal: {
