@@ -3,7 +3,7 @@
  *   tsx bench/chain.ts admins <n>          fleet.ts's server with n administrators, public network
  *   tsx bench/chain.ts network <mode>      the same with 5 administrators on a vnet or private endpoint
  *   tsx bench/chain.ts stack <name>        index.ts with Pulumi.<name>.yaml, as `npm run plan` evaluates it
- * Prints one JSON line: the longest chain of Azure operations and of SQL steps, and the floors Azure's
+ * Prints one JSON line: the longest chain of Azure operations (reads that gate the server included) and of SQL steps, and the floors Azure's
  * rules force: the server then each administrator, and every operation on the server one at a time.
  */
 import * as fs from "fs";
@@ -77,17 +77,21 @@ async function main(): Promise<void> {
   const sql = longestChain(cloud.resources, (r) => r.type.startsWith("postgresql:index/"));
   const count = (prefix: string) => cloud.resources.filter((r) => r.custom && r.type.startsWith(prefix)).length;
   const name = (t: string) => t.split(":").pop()!;
+  // Reads that gate the server (Entra lookups, the live server's create-only check) run side by side,
+  // one step before it; the client configuration is local credentials, not a call to Azure.
+  const reads = [...new Set(cloud.invokes.map((i) => name(i.token)).filter((t) => t !== "getClientConfig"))].sort();
   process.stdout.write(
     `${JSON.stringify({
       scenario,
       administrators: count("azure-native:dbforpostgresql:AdministratorsMicrosoftEntra"),
-      azureChain: azure.length,
+      azureChain: azure.length + (reads.length ? 1 : 0),
+      readsBeforeServer: reads,
       // The issue's floor: the server, then each administrator one at a time.
       floorServerAndAdmins: 1 + count("azure-native:dbforpostgresql:AdministratorsMicrosoftEntra"),
       // Azure runs one operation at a time per server: everything we send to this server, in a row.
       floorAllServerOperations: count("azure-native:dbforpostgresql:"),
       azureOperations: count("azure-native:"),
-      azureChainSteps: steps(azure.map((r) => name(r.type))),
+      azureChainSteps: `${reads.length ? `read (${reads.join(", ")}) > ` : ""}${steps(azure.map((r) => name(r.type)))}`,
       sqlResources: count("postgresql:index/"),
       sqlChain: sql.length,
       sqlChainSteps: steps(sql.map((r) => name(r.type))),

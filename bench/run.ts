@@ -103,6 +103,7 @@ interface ChainRow {
   scenario: string;
   administrators: number;
   azureChain: number;
+  readsBeforeServer: string[];
   floorServerAndAdmins: number;
   floorAllServerOperations: number;
   azureOperations: number;
@@ -200,8 +201,14 @@ function machine() {
 async function main(): Promise<void> {
   const file = path.join(__dirname, "results.json");
   const previous = ONLY && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
-  const part = async <T>(name: string, measure: () => T | Promise<T>): Promise<T> =>
-    ONLY && !ONLY.includes(name) ? previous[name] : await measure();
+  const seconds: Record<string, number> = { ...(previous.partSeconds ?? {}) };
+  const part = async <T>(name: string, measure: () => T | Promise<T>): Promise<T> => {
+    if (ONLY && !ONLY.includes(name)) return previous[name];
+    const t = Date.now();
+    const out = await measure();
+    seconds[name] = round((Date.now() - t) / 1000);
+    return out;
+  };
   const started = Date.now();
   const date = new Date().toISOString();
   const host = machine();
@@ -216,6 +223,8 @@ async function main(): Promise<void> {
     // Wall time of this invocation (with BENCH_ONLY, of the parts it measured).
     benchSeconds: round((Date.now() - started) / 1000),
     only: ONLY ?? null,
+    // Wall time of each part when it was last measured: their sum is what a full `npm run bench` takes.
+    partSeconds: seconds,
     runsPerFigure: RUNS,
     machine: { ...host, loadAtEnd: load() },
     // Each part keeps the date it was measured (BENCH_ONLY carries the others over).
@@ -233,6 +242,7 @@ interface Results {
   date: string;
   benchSeconds: number;
   only: string[] | null;
+  partSeconds: Record<string, number>;
   runsPerFigure: number;
   machine: ReturnType<typeof machine> & { loadAtEnd: number[] };
   measured: Record<string, string>;
@@ -264,7 +274,11 @@ function writeReadme(r: Results): void {
   const big = r.database.filter((d) => d.pgMajor === majors[majors.length - 1]).at(-1);
   const perType = Object.entries((big?.statementsByType ?? {}) as Record<string, { resources: number; total: number; writes: number }>);
   const lines = [
-    `Measured ${r.date} on ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load average ${r.machine.loadAtStart.join(" ")} at the start, ${r.machine.loadAtEnd.join(" ")} at the end. Median of ${r.runsPerFigure} runs (min-max); "load" is the 1-minute load average each run started under. This run took ${r.benchSeconds} s${r.only ? ` (only ${r.only.join(", ")})` : ""}.`,
+    `Measured ${r.date} on ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load average ${r.machine.loadAtStart.join(" ")} at the start, ${r.machine.loadAtEnd.join(" ")} at the end. Median of ${r.runsPerFigure} runs (min-max); "load" is the 1-minute load average each run started under. This run took ${r.benchSeconds} s${r.only ? ` (only ${r.only.join(", ")})` : ""}; the parts, as last measured: ${Object.entries(
+      r.partSeconds,
+    )
+      .map(([k, v]) => `${k} ${v} s`)
+      .join(", ")}.`,
     "",
     `### 1. Program cost under mocks (EntraPostgres per server: 5 administrators, 10 access entries; tenant and deployer object id in config)${when("fleet")}`,
     "",
