@@ -166,7 +166,10 @@ function suites() {
     const start = Date.now();
     const r = spawnSync(args[0] === "npm" ? "npm" : "npx", args[0] === "npm" ? args.slice(1) : args, { cwd: ROOT, encoding: "utf8" });
     // A failing suite's time means little; say so rather than hide it.
-    if (r.status !== 0) process.stderr.write(`bench: ${args.join(" ")} failed; its time is still recorded\n`);
+    if (r.status !== 0) {
+      const tail = `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n").slice(-30).join("\n");
+      process.stderr.write(`bench: ${args.join(" ")} failed; its time is still recorded. Its last lines:\n${tail}\n`);
+    }
     return (Date.now() - start) / 1000;
   };
   const loads: number[] = [];
