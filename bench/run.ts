@@ -45,6 +45,7 @@ function round(n: number): number {
 
 function child(args: string[], env: Record<string, string> = {}): Record<string, number> {
   const r = spawnSync(TSX, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, ...env } });
+  if (r.error) throw new Error(`${args.join(" ")} could not run: ${r.error.message}`);
   const line = r.stdout.split("\n").find((l) => l.startsWith("{"));
   if (r.status !== 0 || !line) throw new Error(`${args.join(" ")} failed: ${r.stderr}`);
   return JSON.parse(line);
