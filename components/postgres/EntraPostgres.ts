@@ -62,6 +62,12 @@ export class EntraPostgres extends pulumi.ComponentResource {
           },
     );
     const lookedUp = resolved.filter((e, i) => e !== access[i]).map((e) => e.principal.objectId);
+    // The plan was made before the lookups could start (they need this component as parent); its
+    // principals take the looked-up ids, so children and the login guide share this one plan.
+    for (const e of resolved) {
+      const planned = plan.principals.find((p) => p.name === e.principal.name);
+      if (planned && planned.objectId === undefined && e.principal.objectId !== undefined) planned.objectId = e.principal.objectId;
+    }
     const afterLookups = <T>(value: pulumi.Input<T>): pulumi.Output<T> => pulumi.all([value, ...lookedUp]).apply(([v]) => v as T);
 
     let fqdn: pulumi.Output<string>;
