@@ -9,7 +9,7 @@ import { InputIssue, throwIfIssues } from "../errors";
 import { PrincipalType, labelPrincipalType, nameKey } from "../principals";
 import type { AccessInput, ExplicitPrivileges, Preset } from "./args";
 import { ACCESS_DEFAULTS, ObjectKind, accessRoleName, deployerTag, managerRoleName, ownerRoleName } from "./naming";
-import { validateAccessInput } from "./validate";
+import { AccessValidationOptions, validateAccessInput } from "./validate";
 
 
 /**
@@ -389,12 +389,16 @@ export function generatedNameIssues(args: AccessInput, plan: AccessPlan): InputI
   );
 }
 
+/** Every problem with the input: validation's, then (when it passes) those only the plan shows. */
+export function accessIssues(input: AccessInput, options: AccessValidationOptions = {}): InputIssue[] {
+  const issues = validateAccessInput(input, options);
+  return issues.length > 0 ? issues : generatedNameIssues(input, buildAccessPlan(input));
+}
+
 /** Validates the input and returns the plan, or throws one InputError listing every problem. */
 export function planAccess(input: AccessInput): AccessPlan {
-  throwIfIssues("EntraDatabaseAccess", validateAccessInput(input));
-  const plan = buildAccessPlan(input);
-  throwIfIssues("EntraDatabaseAccess", generatedNameIssues(input, plan));
-  return plan;
+  throwIfIssues("EntraDatabaseAccess", accessIssues(input));
+  return buildAccessPlan(input);
 }
 
 /** The `pgaadauth` security label Azure stores for a mapped role (see azure-entra-facts.md). */

@@ -1,15 +1,9 @@
-import { AccessInput, AccessEntryArgs } from "../components/EntraDatabaseAccess";
-import {
-  AccessPlan,
-  PRIVILEGES,
-  accessRoleName,
-  buildAccessPlan,
-  pgaadauthLabel,
-  planAccess,
-  validateAccessInput,
-} from "../components/accessPlan";
-import { InputError } from "../components/errors";
-import { IDS } from "./support/fixtures";
+import type { AccessInput, AccessEntryArgs } from "../../components/access/args";
+import { PRIVILEGES, accessRoleName } from "../../components/access/naming";
+import { AccessPlan, accessIssues, buildAccessPlan, pgaadauthLabel, planAccess } from "../../components/access/plan";
+import { validateAccessInput } from "../../components/access/validate";
+import { InputError } from "../../components/errors";
+import { IDS } from "../support/fixtures";
 
 const ORDERS = { name: "orders", schemas: ["public", "reporting"] };
 
@@ -204,7 +198,6 @@ describe("the plan's shape", () => {
     const plan = planAccess(
       input({
         principal: { name: DEPLOYER, type: "ServicePrincipal" },
-        administrator: true,
         grants: [{ database: "orders", preset: "read" }],
       }),
     );
@@ -233,9 +226,10 @@ describe("the plan's shape", () => {
   });
 
   it("gives administrators memberships as separate grants, since Azure owns their roles", () => {
-    const plan = planAccess(
-      input({ principal: { name: "pg-dba", type: "Group" }, administrator: true, grants: [{ database: "orders", preset: "read" }] }),
-    );
+    const plan = planAccess({
+      ...input({ principal: { name: "pg-dba", type: "Group" }, grants: [{ database: "orders", preset: "read" }] }),
+      administrators: ["pg-dba"],
+    });
     expect(plan.principals).toEqual([expect.objectContaining({ name: "pg-dba", administrator: true, memberOf: ["orders_read"] })]);
     expect(plan.memberships).toContainEqual(expect.objectContaining({ role: "pg-dba", grantRole: "orders_read", withAdminOption: false }));
   });
@@ -536,7 +530,7 @@ describe("edge input", () => {
 describe("bad input", () => {
   it.each(BAD)("rejects %s, naming the field", (_what, partial, field) => {
     const bad = { deployer: DEPLOYER, ...partial };
-    const issues = validateAccessInput(bad);
+    const issues = accessIssues(bad);
     expect(issues.map((i) => i.field)).toContain(field);
     expect(() => planAccess(bad)).toThrow(InputError);
   });

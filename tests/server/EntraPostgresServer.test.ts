@@ -1,9 +1,10 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { EntraPostgresServer, EntraPostgresServerArgs } from "../components/EntraPostgresServer";
-import { FAKE_DEPLOYER, FAKE_TENANT, MockCloud, RecordedResource, valueOf } from "../scripts/offline/mockCloud";
-import { runDeployment } from "./support/deploymentRun";
-import { IDS, evaluate, shortName, validServerArgs } from "./support/fixtures";
+import { EntraPostgresServer } from "../../components/server/EntraPostgresServer";
+import type { EntraPostgresServerArgs } from "../../components/server/args";
+import { FAKE_DEPLOYER, FAKE_TENANT, MockCloud, RecordedResource, valueOf } from "../../scripts/offline/mockCloud";
+import { runDeployment } from "../support/deploymentRun";
+import { IDS, evaluate, shortName, validServerArgs } from "../support/fixtures";
 
 const T = {
   server: "azure-native:dbforpostgresql:Server",
@@ -122,7 +123,7 @@ describe("EntraPostgresServer: the server", () => {
     expect(await valueOf(component.fqdn)).toBe("pg-orders-dev.postgres.database.azure.com");
     expect(await valueOf(component.tenantId)).toBe(FAKE_TENANT);
     expect(await valueOf(component.serverId)).toMatch(/\/providers\/Microsoft\.DBforPostgreSQL\/flexibleServers\/pg-orders-dev$/);
-    expect((await valueOf(component.administrators)).map((a) => [a.principalName, a.armPrincipalType, a.objectId])).toEqual(
+    expect((await valueOf(component.administrators)).map((a) => [a.name, a.armPrincipalType, a.objectId])).toEqual(
       expect.arrayContaining([
         ["pg-dba", "Group", IDS.dbaGroup],
         ["alice@contoso.com", "User", IDS.alice],
@@ -139,23 +140,23 @@ describe("EntraPostgresServer: administrators", () => {
       clientId: pulumi.output(IDS.ciAppClient),
       name: pulumi.output("id-orders-api"),
     };
-    args.administrators!.push({ principalName: "id-orders-api", principalType: "ManagedIdentity", managedIdentity: identity });
+    args.administrators!.push({ name: "id-orders-api", type: "ManagedIdentity", managedIdentity: identity });
     const { cloud } = await build(args);
     const admin = cloud.byType(T.admin).find((a) => a.inputs.principalName === "id-orders-api");
     expect(admin?.inputs).toMatchObject({ principalType: "ServicePrincipal", objectId: IDS.ciApp });
   });
 
   it.each([
-    ["a user by UPN", { principalName: "bob@contoso.com", principalType: "User" as const }, IDS.bob, "azuread:index/getUser:getUser"],
+    ["a user by UPN", { name: "bob@contoso.com", type: "User" as const }, IDS.bob, "azuread:index/getUser:getUser"],
     [
       "a group by display name",
-      { principalName: "Data Readers", principalType: "Group" as const },
+      { name: "Data Readers", type: "Group" as const },
       IDS.readers,
       "azuread:index/getGroup:getGroup",
     ],
     [
       "a service principal by client id",
-      { principalName: "ci-deployer", principalType: "ServicePrincipal" as const, clientId: IDS.ciAppClient },
+      { name: "ci-deployer", type: "ServicePrincipal" as const, clientId: IDS.ciAppClient },
       IDS.ciApp,
       "azuread:index/getServicePrincipal:getServicePrincipal",
     ],
@@ -164,14 +165,14 @@ describe("EntraPostgresServer: administrators", () => {
     args.administrators!.push(admin);
     const { cloud } = await build(args);
     expect(cloud.invokes.map((i) => i.token)).toContain(token);
-    expect(cloud.byType(T.admin).find((a) => a.inputs.principalName === admin.principalName)?.inputs.objectId).toBe(expected);
+    expect(cloud.byType(T.admin).find((a) => a.inputs.principalName === admin.name)?.inputs.objectId).toBe(expected);
   });
 
   it.each([
-    ["a principal cannot be found in Entra", "unknownPrincipal", "administrators[nobody@contoso.com].principalName"],
+    ["a principal cannot be found in Entra", "unknownPrincipal", "administrators[nobody@contoso.com].name"],
     ["a managed identity's client id is passed as its object id", "managedIdentityClientIdAsObjectId", "this is its client id"],
   ])("creates no server when %s", (_what, program, message) => {
-    const outcome = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), program);
+    const outcome = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), program);
     expect(outcome.errors.join("\n")).toContain(message);
     expect(outcome.registered.map((r) => r.type)).not.toContain(T.server);
     expect(outcome.registered.map((r) => r.type)).toContain("entra-postgres:index:EntraPostgresServer");
@@ -179,7 +180,7 @@ describe("EntraPostgresServer: administrators", () => {
 
   it("adds the deploying identity with the object id from the client configuration", async () => {
     const args = validServerArgs();
-    args.deployerAdministrator = { principalName: "ci-deployer", principalType: "ServicePrincipal" };
+    args.deployerAdministrator = { name: "ci-deployer", type: "ServicePrincipal" };
     const { cloud } = await build(args);
     expect(cloud.byType(T.admin).find((a) => a.inputs.principalName === "ci-deployer")?.inputs).toMatchObject({
       objectId: FAKE_DEPLOYER,
@@ -212,7 +213,7 @@ describe("EntraPostgresServer: administrators", () => {
   it("adding an administrator adds one resource and leaves the others' inputs alone", async () => {
     const before = await build(validServerArgs());
     const args = validServerArgs();
-    args.administrators!.splice(1, 0, { principalName: "bob@contoso.com", principalType: "User", objectId: IDS.bob });
+    args.administrators!.splice(1, 0, { name: "bob@contoso.com", type: "User", objectId: IDS.bob });
     const after = await build(args);
     const inputsByName = (c: MockCloud) => new Map(c.resources.map((r) => [r.name, JSON.stringify(r.inputs)]));
     const b = inputsByName(before.cloud);
@@ -224,7 +225,7 @@ describe("EntraPostgresServer: administrators", () => {
 describe("EntraPostgresServer: one operation per server at a time", () => {
   it("chains every child of the server: parameters, firewall rules, then administrators one by one", async () => {
     const args = validServerArgs();
-    args.administrators!.push({ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.bob });
+    args.administrators!.push({ name: "bob@contoso.com", type: "User", objectId: IDS.bob });
     const { cloud } = await build(args);
     const ordered = chain(cloud);
     const children = cloud.resources.filter((r) => r.custom && r.type !== T.server);
