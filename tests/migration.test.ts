@@ -97,7 +97,10 @@ const PROGRAMS: Record<string, () => void> = {
           ],
         },
         { principal: { name: "Orders Analysts", type: "Group" }, grants: [{ database: "orders", preset: "read", schemas: ["reporting"] }] },
-        { principal: { name: "alice@contoso.com", type: "User" }, grants: [{ database: "billing", privileges: { table: ["SELECT", "INSERT"] } }] },
+        {
+          principal: { name: "alice@contoso.com", type: "User" },
+          grants: [{ database: "billing", privileges: { table: ["SELECT", "INSERT"] } }],
+        },
         { principal: { name: "pg-orders-dba", type: "Group" }, grants: [{ database: "orders", preset: "owner" }] },
       ],
     });

@@ -27,7 +27,6 @@ export const ACCESS_DEFAULTS = {
   revokePublicConnect: true,
 } as const;
 
-
 export function ownerRoleName(database: string): string {
   return `${database}_owner`;
 }

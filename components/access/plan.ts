@@ -11,7 +11,6 @@ import type { AccessInput, ExplicitPrivileges, Preset } from "./args";
 import { ACCESS_DEFAULTS, ObjectKind, accessRoleName, deployerTag, managerRoleName, ownerRoleName } from "./naming";
 import { AccessValidationOptions, validateAccessInput } from "./validate";
 
-
 /**
  * The presets, least privilege first. `owner` is membership in the database's owner role (full DDL on
  * what that role owns); the others are grants on the schemas named, plus default privileges so objects
@@ -27,8 +26,6 @@ const PRESET_PRIVILEGES: Record<Exclude<Preset, "owner">, Required<Omit<Explicit
     function: ["EXECUTE"],
   },
 };
-
-
 
 export interface PlannedRole {
   /** Resource-name key: a slug and hash of the name. */
@@ -135,11 +132,9 @@ export interface AccessPlan {
   roleCreator: string;
 }
 
-
 function normalise(list: readonly string[]): string[] {
   return [...new Set(list.map((p) => p.toUpperCase()))].sort();
 }
-
 
 /** The plan for input that validateAccessInput accepted. */
 export function buildAccessPlan(args: AccessInput): AccessPlan {
@@ -147,13 +142,7 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
   const deployer = args.deployer;
   const roleCreator = args.roleCreator ?? deployer;
   const tag = deployerTag(deployer, roleCreator);
-  const administrators = [
-    ...new Set([
-      deployer,
-      roleCreator,
-      ...(args.administrators ?? []),
-    ]),
-  ].sort();
+  const administrators = [...new Set([deployer, roleCreator, ...(args.administrators ?? [])])].sort();
   const databases: PlannedDatabase[] = args.databases.map((db) => {
     const owner = db.owner ?? ownerRoleName(db.name);
     return {
@@ -371,7 +360,6 @@ export function buildAccessPlan(args: AccessInput): AccessPlan {
   };
 }
 
-
 function lowerIfPlain(id: pulumi.Input<string> | undefined): pulumi.Input<string> {
   return typeof id === "string" ? id.toLowerCase() : (id as pulumi.Input<string>);
 }
@@ -384,7 +372,13 @@ export function generatedNameIssues(args: AccessInput, plan: AccessPlan): InputI
   const generated = new Set([plan.manager, ...plan.databases.map((d) => d.owner), ...plan.accessRoles.map((r) => r.name)]);
   return (args.access ?? []).flatMap((entry, i) =>
     generated.has(entry.principal.name)
-      ? [{ field: `access[${i}].principal.name`, value: entry.principal.name, allowed: "a name other than the roles the component creates for itself" }]
+      ? [
+          {
+            field: `access[${i}].principal.name`,
+            value: entry.principal.name,
+            allowed: "a name other than the roles the component creates for itself",
+          },
+        ]
       : [],
   );
 }
@@ -405,4 +399,3 @@ export function planAccess(input: AccessInput): AccessPlan {
 export function pgaadauthLabel(objectId: string, type: PrincipalType, admin = false): string {
   return `aadauth,oid=${objectId.toLowerCase()},type=${labelPrincipalType(type)}${admin ? ",admin" : ""}`;
 }
-

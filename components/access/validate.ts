@@ -12,7 +12,6 @@ export interface AccessValidationOptions {
   objectIdsLookedUp?: boolean;
 }
 
-
 type Add = (field: string, value: unknown, allowed: string) => void;
 
 /** All problems with the input; empty when it is usable. */
@@ -205,7 +204,11 @@ function validateEntry(
     const mi = p.managedIdentity;
     if (mi !== undefined && p.type !== "ManagedIdentity") add(`${f}.principal.managedIdentity`, "(set)", "only with type ManagedIdentity");
     else if (mi !== undefined && (mi === null || typeof mi !== "object" || mi.principalId === undefined))
-      add(`${f}.principal.managedIdentity.principalId`, mi?.principalId, "the identity's principal id: the object id of its service principal");
+      add(
+        `${f}.principal.managedIdentity.principalId`,
+        mi?.principalId,
+        "the identity's principal id: the object id of its service principal",
+      );
     else if (mi !== undefined && typeof mi.principalId === "string" && !isUuid(mi.principalId))
       add(`${f}.principal.managedIdentity.principalId`, mi.principalId, "the identity's principal id (UUID)");
     if (p.objectId === undefined && mi === undefined && !options.objectIdsLookedUp)
@@ -295,4 +298,3 @@ function validatePrivileges(privileges: ExplicitPrivileges, f: string, add: Add)
     }
   }
 }
-

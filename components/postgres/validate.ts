@@ -109,7 +109,10 @@ export function addsDeployerRule(args: EntraPostgresArgs): boolean {
 }
 
 /** The server's arguments as EntraPostgresServer takes them: the deployer declared, its rule added. */
-export function withDeployer(args: EntraPostgresArgs, deployerIp: EntraPostgresArgs["deployerIpAddress"] = args.deployerIpAddress): EntraPostgresServerArgs {
+export function withDeployer(
+  args: EntraPostgresArgs,
+  deployerIp: EntraPostgresArgs["deployerIpAddress"] = args.deployerIpAddress,
+): EntraPostgresServerArgs {
   const server = args.server!;
   const network = server.network ?? {};
   const withRule = addsDeployerRule(args)
@@ -202,7 +205,10 @@ export function validateEntraPostgres(name: string, args: EntraPostgresArgs): Va
         // The rule for deployerIpAddress, reported above where the user wrote the address.
       } else issues.push({ ...i, field: `server.${i.field}` });
     }
-    administrators = (Array.isArray(args.server.administrators) ? args.server.administrators : []).map((a) => ({ name: a?.name, type: a?.type }));
+    administrators = (Array.isArray(args.server.administrators) ? args.server.administrators : []).map((a) => ({
+      name: a?.name,
+      type: a?.type,
+    }));
     if (d) administrators.push({ name: d.name, type: d.type });
   } else if (args.existingServer) {
     administrators = validateExistingServer(args.existingServer, add);

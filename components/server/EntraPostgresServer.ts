@@ -65,7 +65,13 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     // The server waits for every administrator's object id, so an unresolvable principal fails the run
     // before the server is created instead of after.
     // Firewall addresses given as Outputs are checked the same way once they resolve, also before the server.
-    const gates: pulumi.Output<unknown>[] = [...admins.map((a) => a.objectId), ...plan.firewallRules.map(resolvedRangeCheck)];
+    const gates: pulumi.Output<unknown>[] = [
+      ...admins.map((a) => a.objectId),
+      ...plan.firewallRules
+        // Plain strings were validated before anything registered (and the component's own rules are plain).
+        .filter((r) => typeof r.startIpAddress !== "string" || typeof r.endIpAddress !== "string")
+        .map(resolvedRangeCheck),
+    ];
     const gatedTenantId = pulumi.all([tenantId, ...gates]).apply(([t]) => t as string);
 
     const server = new dbforpostgresql.Server(

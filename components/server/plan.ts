@@ -122,4 +122,3 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
     network,
   };
 }
-

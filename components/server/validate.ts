@@ -8,16 +8,31 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { InputIssue } from "../errors";
-import { CONTROL_CHARACTER, DEPLOYER_PRINCIPAL_TYPES, PRINCIPAL_TYPES, PrincipalArgs, RESERVED_ROLES, isUuid, roleNameProblem } from "../principals";
+import {
+  CONTROL_CHARACTER,
+  DEPLOYER_PRINCIPAL_TYPES,
+  PRINCIPAL_TYPES,
+  PrincipalArgs,
+  RESERVED_ROLES,
+  isUuid,
+  roleNameProblem,
+} from "../principals";
 import type { EntraPostgresServerArgs, FirewallRuleArgs, NetworkArgs } from "./args";
-import { ALLOW_ALL_RULE, ALLOW_AZURE_SERVICES_RULE, HA_MODES, POSTGRES_VERSIONS, SERVER_DEFAULTS, SKU_TIERS, STORAGE_SIZES_GB } from "./defaults";
+import {
+  ALLOW_ALL_RULE,
+  ALLOW_AZURE_SERVICES_RULE,
+  HA_MODES,
+  POSTGRES_VERSIONS,
+  SERVER_DEFAULTS,
+  SKU_TIERS,
+  STORAGE_SIZES_GB,
+} from "./defaults";
 
 /** Server parameters the component owns; users set them through named options instead. */
 const MANAGED_PARAMETERS: Record<string, string> = {
   require_secure_transport: "requireSecureTransport",
   "pgaadauth.enable_group_sync": "groupSync",
 };
-
 
 /** Logins Azure refuses for the password administrator: its own roles and a few generic names. */
 const RESERVED_LOGINS: readonly string[] = [...RESERVED_ROLES, "admin", "administrator", "root", "guest"];
@@ -251,7 +266,8 @@ export function firewallRangeIssues(f: string, start: unknown, end: unknown): In
   const okStart = known(start) && IPV4.test(start as string);
   const okEnd = known(end) && IPV4.test(end as string);
   const unknown = (v: unknown) => v !== null && typeof v === "object";
-  if (!okStart && !unknown(start)) issues.push({ field: `${f}.startIpAddress`, value: start, allowed: "an IPv4 address such as 203.0.113.10" });
+  if (!okStart && !unknown(start))
+    issues.push({ field: `${f}.startIpAddress`, value: start, allowed: "an IPv4 address such as 203.0.113.10" });
   if (!okEnd && !unknown(end)) issues.push({ field: `${f}.endIpAddress`, value: end, allowed: "an IPv4 address such as 203.0.113.20" });
   if (!okStart || !okEnd) return issues;
   const s = ipToNumber(start as string);
@@ -262,7 +278,8 @@ export function firewallRangeIssues(f: string, start: unknown, end: unknown): In
     issues.push({
       field: f,
       value: `${String(start)}-${String(end)}`,
-      allowed: "not 0.0.0.0-0.0.0.0 as a rule: it means 'any Azure service, any tenant'; set network.allowAzureServices: true if you really want that",
+      allowed:
+        "not 0.0.0.0-0.0.0.0 as a rule: it means 'any Azure service, any tenant'; set network.allowAzureServices: true if you really want that",
     });
   } else if (s === 0 && e === ipToNumber("255.255.255.255")) {
     issues.push({
@@ -527,4 +544,3 @@ function validateManagedIdentity(f: string, admin: PrincipalArgs, ids: Map<strin
     ids.set(principalId, f);
   }
 }
-

@@ -221,31 +221,11 @@ const COMPONENT_BAD: [string, Change, string][] = [
   ["an fqdn with a path", existing({ fqdn: "pg-shared.postgres.database.azure.com/orders" }), "existingServer.fqdn"],
   ["an fqdn with a port", existing({ fqdn: "pg-shared.postgres.database.azure.com:5432" }), "existingServer.fqdn"],
   ["an empty fqdn", existing({ fqdn: "" }), "existingServer.fqdn"],
-  [
-    "an unknown administrator type",
-    withAdmins({ name: "pg-dba", type: "Team" as never }),
-    "existingServer.administrators[1].type",
-  ],
-  [
-    "ARM's spelling of a managed identity",
-    withAdmins({ name: "id-x", type: "Unknown" as never }),
-    "existingServer.administrators[1].type",
-  ],
-  [
-    "an administrator name over 63 bytes",
-    withAdmins({ name: "ä".repeat(32), type: "Group" }),
-    "existingServer.administrators[1].name",
-  ],
-  [
-    "an administrator user without a UPN",
-    withAdmins({ name: "Alice Smith", type: "User" }),
-    "existingServer.administrators[1].name",
-  ],
-  [
-    "an administrator name with a newline",
-    withAdmins({ name: "pg\ndba", type: "Group" }),
-    "existingServer.administrators[1].name",
-  ],
+  ["an unknown administrator type", withAdmins({ name: "pg-dba", type: "Team" as never }), "existingServer.administrators[1].type"],
+  ["ARM's spelling of a managed identity", withAdmins({ name: "id-x", type: "Unknown" as never }), "existingServer.administrators[1].type"],
+  ["an administrator name over 63 bytes", withAdmins({ name: "ä".repeat(32), type: "Group" }), "existingServer.administrators[1].name"],
+  ["an administrator user without a UPN", withAdmins({ name: "Alice Smith", type: "User" }), "existingServer.administrators[1].name"],
+  ["an administrator name with a newline", withAdmins({ name: "pg\ndba", type: "Group" }), "existingServer.administrators[1].name"],
   [
     "one administrator twice, in two cases",
     withAdmins({ name: "pg-dba", type: "Group" }, { name: "PG-DBA", type: "Group" }),
@@ -550,12 +530,7 @@ describe("a user spelled otherwise than Entra's UPN, with group sync on", () => 
     ["an access entry, other case", "upnInOtherCaseWithGroupSync", "access[1].principal.name", "Bob@Contoso.com"],
     ["an access entry, upper case", "upnInUpperCaseWithGroupSync", "access[1].principal.name", "BOB@CONTOSO.COM"],
     ["an access entry on an existing server", "upnInOtherCaseWithGroupSyncOnExistingServer", "access[1].principal.name", "bob@Contoso.com"],
-    [
-      "a server administrator",
-      "administratorUpnInOtherCaseWithGroupSync",
-      "administrators[Bob@contoso.com].name",
-      "Bob@contoso.com",
-    ],
+    ["a server administrator", "administratorUpnInOtherCaseWithGroupSync", "administrators[Bob@contoso.com].name", "Bob@contoso.com"],
   ])("%s: one error naming the field and the UPN to use, nothing registered", (_what, program, field, given) => {
     const outcome = runDeployment(PROGRAMS, program);
     expect(outcome.errors).toHaveLength(1);

@@ -148,12 +148,7 @@ describe("EntraPostgresServer: administrators", () => {
 
   it.each([
     ["a user by UPN", { name: "bob@contoso.com", type: "User" as const }, IDS.bob, "azuread:index/getUser:getUser"],
-    [
-      "a group by display name",
-      { name: "Data Readers", type: "Group" as const },
-      IDS.readers,
-      "azuread:index/getGroup:getGroup",
-    ],
+    ["a group by display name", { name: "Data Readers", type: "Group" as const }, IDS.readers, "azuread:index/getGroup:getGroup"],
     [
       "a service principal by client id",
       { name: "ci-deployer", type: "ServicePrincipal" as const, clientId: IDS.ciAppClient },

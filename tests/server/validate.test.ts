@@ -51,11 +51,7 @@ const BAD_INPUTS: Case[] = [
   ],
   ["administrator object id not a UUID", (a) => (nth(a.administrators, 1).objectId = "alice"), "administrators[1].objectId"],
   ["unknown principal type", (a) => (nth(a.administrators, 0).type = "Team" as never), "administrators[0].type"],
-  [
-    "managed-identity type spelled as ARM's",
-    (a) => (nth(a.administrators, 0).type = "Unknown" as never),
-    "administrators[0].type",
-  ],
+  ["managed-identity type spelled as ARM's", (a) => (nth(a.administrators, 0).type = "Unknown" as never), "administrators[0].type"],
   ["user without a UPN", (a) => (nth(a.administrators, 1).name = "Alice Smith"), "administrators[1].name"],
   ["empty principal name", (a) => (nth(a.administrators, 0).name = ""), "administrators[0].name"],
   ["principal name over 63 bytes", (a) => (nth(a.administrators, 0).name = "ä".repeat(32)), "administrators[0].name"],
@@ -256,28 +252,12 @@ const GENERATED_NAMES: Case[] = [
 
 /** Issue 12, class 5: control characters in any name. */
 const CONTROL_CHARACTERS: Case[] = [
-  [
-    "an administrator name with a newline",
-    (a) => (nth(a.administrators, 0).name = "pg-dba\nops"),
-    "administrators[0].name",
-  ],
+  ["an administrator name with a newline", (a) => (nth(a.administrators, 0).name = "pg-dba\nops"), "administrators[0].name"],
   ["an administrator name with NUL", (a) => (nth(a.administrators, 0).name = "pg\u0000dba"), "administrators[0].name"],
-  [
-    "an administrator name with a tab",
-    (a) => (nth(a.administrators, 1).name = "alice\t@contoso.com"),
-    "administrators[1].name",
-  ],
-  [
-    "an administrator name ending in a newline",
-    (a) => (nth(a.administrators, 0).name = "pg-dba\n"),
-    "administrators[0].name",
-  ],
+  ["an administrator name with a tab", (a) => (nth(a.administrators, 1).name = "alice\t@contoso.com"), "administrators[1].name"],
+  ["an administrator name ending in a newline", (a) => (nth(a.administrators, 0).name = "pg-dba\n"), "administrators[0].name"],
   ["an administrator name with DEL", (a) => (nth(a.administrators, 0).name = "pg-dba\u007f"), "administrators[0].name"],
-  [
-    "an administrator name with a C1 control",
-    (a) => (nth(a.administrators, 0).name = "pg\u0085dba"),
-    "administrators[0].name",
-  ],
+  ["an administrator name with a C1 control", (a) => (nth(a.administrators, 0).name = "pg\u0085dba"), "administrators[0].name"],
   [
     "a deployer administrator name with a carriage return",
     (a) => (a.deployerAdministrator = { name: "ci-deployer\r", type: "ServicePrincipal" }),
@@ -356,16 +336,8 @@ const MANAGED_IDENTITIES: Case[] = [
   ["a managed identity's objectId that is not its principalId", withIdentity({ objectId: IDS.readers }), "administrators[2].objectId"],
   ["a managed identity's principal id as its clientId", withIdentity({ clientId: MI.principalId }), "administrators[2].clientId"],
   ["a managed identity's clientId that is not the identity's", withIdentity({ clientId: IDS.ciAppClient }), "administrators[2].clientId"],
-  [
-    "a managed identity whose name is not the name",
-    withIdentity({}, { name: "id-orders-worker" }),
-    "administrators[2].name",
-  ],
-  [
-    "a managed identity whose name differs in case from the name",
-    withIdentity({}, { name: "ID-Orders-API" }),
-    "administrators[2].name",
-  ],
+  ["a managed identity whose name is not the name", withIdentity({}, { name: "id-orders-worker" }), "administrators[2].name"],
+  ["a managed identity whose name differs in case from the name", withIdentity({}, { name: "ID-Orders-API" }), "administrators[2].name"],
   [
     "a managed identity principalId that is not a UUID",
     withIdentity({}, { principalId: "id-orders-api" }),

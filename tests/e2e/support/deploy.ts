@@ -57,8 +57,7 @@ export async function declareAdministrators(cluster: PgCluster, admins: Identity
   for (const a of admins) await cluster.declareAdministrator(a.name, a.oid, armType(a.type));
 }
 
-export const asGuideAdministrators = (admins: Identity[]): GuideAdministrator[] =>
-  admins.map((a) => ({ name: a.name, type: a.type }));
+export const asGuideAdministrators = (admins: Identity[]): GuideAdministrator[] => admins.map((a) => ({ name: a.name, type: a.type }));
 
 /** A resource as captured, with the resource options the translator honours. */
 export interface CapturedResource extends RegisteredResource {
