@@ -267,6 +267,20 @@ const reader = (over: Partial<AccessEntryArgs> = {}): AccessEntryArgs => ({
 });
 
 const BAD: Bad[] = [
+  [
+    "a managed identity reference on a group",
+    { ...input(reader({ principal: { name: "Data Readers", type: "Group", managedIdentity: { principalId: IDS.readers } } })) },
+    "access[0].principal.managedIdentity",
+  ],
+  [
+    "a managed identity whose principal id is not a UUID",
+    {
+      ...input(
+        reader({ principal: { name: "id-orders-api", type: "ManagedIdentity", managedIdentity: { principalId: "id-orders-api" } } }),
+      ),
+    },
+    "access[0].principal.managedIdentity.principalId",
+  ],
   ["no databases", { databases: [], access: [] }, "databases"],
   ["reserved database", { databases: [{ name: "postgres" }] }, "databases[0].name"],
   ["database name over 63 bytes", { databases: [{ name: "d".repeat(64) }] }, "databases[0].name"],

@@ -554,3 +554,37 @@ describe("a user spelled otherwise than Entra's UPN, with group sync on", () => 
       expect(outcome.registered.filter((r) => r.type === type).map((r) => r.name)).toContainEqual(expect.stringContaining(nameKey(role)));
   });
 });
+
+/** Issue 13.6: the deployer's address may come from a resource (a NAT gateway's or a runner's public IP). */
+describe("deployerIpAddress as another resource's output", () => {
+  const PROGRAMS = path.join(__dirname, "../support/failingPrograms.ts");
+  const AZURE_OR_SQL = /^(azure-native:|postgresql:|pulumi:providers:)/;
+
+  it("opens the deployer rule to the address the output resolves to, and the provider waits for that rule", async () => {
+    const { cloud, error } = await evaluate(() => {
+      const nat = new managedidentity.UserAssignedIdentity("nat-stand-in", { resourceGroupName: "rg-data-dev", resourceName: "nat" });
+      return new EntraPostgres("orders", { ...args(), deployerIpAddress: nat.name.apply(() => "198.51.100.77") });
+    });
+    expect(error).toBeUndefined();
+    const rule = cloud.byType("azure-native:dbforpostgresql:FirewallRule").find((r) => r.inputs.firewallRuleName === "deployer")!;
+    expect(rule.inputs).toMatchObject({ startIpAddress: "198.51.100.77", endIpAddress: "198.51.100.77" });
+    expect(rule.dependencies).toContain(cloud.resources.find((r) => r.name === "nat-stand-in")!.urn);
+    // The provider connects after the end of the server chain, which comes after every firewall rule.
+    const chainEnd = (urn: string): string[] => {
+      const r = cloud.resources.find((x) => x.urn === urn)!;
+      return [urn, ...r.dependencies.flatMap(chainEnd)];
+    };
+    expect(chainEnd(provider(cloud).urn)).toContain(rule.urn);
+  });
+
+  it.each([
+    ["the deployer's address", "deployerAddressOutputNotAnAddress", 'deployerIpAddress = "203.0.113"'],
+    ["a firewall rule's range", "firewallRangeOutputBackwards", 'network.firewallRules[nat].endIpAddress = "198.51.100.1"'],
+  ])("%s, resolved to a bad value: one error naming the field, before the server is created", (_what, program, text) => {
+    const outcome = runDeployment(PROGRAMS, program);
+    expect(outcome.errors).toHaveLength(1);
+    expect(outcome.errors[0]).toContain(text);
+    expect(outcome.registered.filter((r) => r.type === "azure-native:dbforpostgresql:Server")).toEqual([]);
+    expect(outcome.registered.filter((r) => AZURE_OR_SQL.test(r.type)).length).toBe(0);
+  });
+});

@@ -91,6 +91,35 @@ const BAD_INPUTS: Case[] = [
     (a) => (a.passwordAuth = { administratorLogin: "azure_pg_admin", administratorPassword: pulumi.secret("x") }),
     "passwordAuth.administratorLogin",
   ],
+  // One network object, fields per mode: a field of another mode is refused, not ignored.
+  [
+    "a firewall rule with network mode vnet",
+    (a) =>
+      (a.network = {
+        mode: "vnet",
+        delegatedSubnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/db",
+        privateDnsZoneId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/x.postgres.database.azure.com",
+        firewallRules: [{ name: "office", startIpAddress: "203.0.113.1", endIpAddress: "203.0.113.1" }],
+      }),
+    "network.firewallRules",
+  ],
+  ["a subnet id with the default (public) mode", (a) => (a.network = { subnetId: "/subscriptions/s/x" }), "network.subnetId"],
+  [
+    "a DNS zone id with public mode",
+    (a) => (a.network = { mode: "public", privateDnsZoneId: "/subscriptions/s/x" }),
+    "network.privateDnsZoneId",
+  ],
+  [
+    "allowAzureServices with mode privateEndpoint",
+    (a) =>
+      (a.network = {
+        mode: "privateEndpoint",
+        subnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/pe",
+        allowAzureServices: true,
+      }),
+    "network.allowAzureServices",
+  ],
+  ["an unknown network mode", (a) => (a.network = { mode: "internal" as never }), "network.mode"],
   [
     "firewall range backwards",
     (a) => (a.network = { mode: "public", firewallRules: [{ name: "office", startIpAddress: "10.0.0.9", endIpAddress: "10.0.0.1" }] }),

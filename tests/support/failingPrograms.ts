@@ -59,3 +59,24 @@ export function administratorUpnInOtherCaseWithGroupSync(): void {
   args.administrators!.push({ name: "Bob@contoso.com", type: "User" });
   new EntraPostgresServer("pg-orders-dev", args);
 }
+
+/** Issue 13.6: the deployer's address as another resource's output that turns out not to be an address. */
+export function deployerAddressOutputNotAnAddress(): void {
+  new EntraPostgres("orders", {
+    server: validServerArgs(),
+    deployer: { name: "ci-deployer", type: "ServicePrincipal" },
+    deployerIpAddress: pulumi.output("203.0.113"),
+    databases: [{ name: "orders" }],
+  });
+}
+
+/** A firewall rule whose end address, an output, resolves before its start. */
+export function firewallRangeOutputBackwards(): void {
+  const args = validServerArgs();
+  args.network!.firewallRules!.push({
+    name: "nat",
+    startIpAddress: pulumi.output("198.51.100.9"),
+    endIpAddress: pulumi.output("198.51.100.1"),
+  });
+  new EntraPostgresServer("pg-orders-dev", args);
+}
