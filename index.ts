@@ -36,6 +36,7 @@ const postgres = new EntraPostgres("orders", {
           administrators: config.getObject<PrincipalArgs[]>("administrators") ?? [],
           network: { mode: "public", firewallRules: config.getObject<FirewallRuleArgs[]>("firewallRules") ?? [] },
           tags: config.getObject<Record<string, string>>("tags"),
+          protect: config.getBoolean("protect"),
         },
       }),
   deployer: config.requireObject<PrincipalArgs>("deployer"),

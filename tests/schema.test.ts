@@ -75,6 +75,7 @@ const COMPONENTS: Record<string, { inputs: string[]; required: string[]; outputs
   EntraPostgresServer: {
     inputs: [
       "administrators",
+      "allowReplacement",
       "availabilityZone",
       "backup",
       "deployerAdministrator",
@@ -83,6 +84,7 @@ const COMPONENTS: Record<string, { inputs: string[]; required: string[]; outputs
       "location",
       "network",
       "passwordAuth",
+      "protect",
       "requireSecureTransport",
       "resourceGroupName",
       "serverName",

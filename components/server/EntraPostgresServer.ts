@@ -4,6 +4,7 @@ import { lookupObjectId } from "../entraLookup";
 import { InputError, throwIfIssues } from "../errors";
 import { PrincipalType, armPrincipalType } from "../principals";
 import type { EntraPostgresServerArgs, NetworkArgs } from "./args";
+import { LiveServer, createOnlyChanges, isNotFound } from "./guard";
 import { PlannedAdministrator, PlannedFirewallRule, ServerPlan, planServer } from "./plan";
 import { firewallRangeIssues } from "./validate";
 
@@ -62,10 +63,12 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     const tenantId = pulumi.output(args.tenantId ?? clientConfig.tenantId);
     const admins = plan.administrators.map((a) => ({ ...a, objectId: resolveObjectId(a, clientConfig.objectId, this, plan.groupSync) }));
 
-    // The server waits for every administrator's object id, so an unresolvable principal fails the run
-    // before the server is created instead of after.
+    // The server waits for every administrator's object id and for the create-only check, so an
+    // unresolvable principal or an accidental replacement fails the run before the server is touched.
     // Firewall addresses given as Outputs are checked the same way once they resolve, also before the server.
+    const guard = plan.allowReplacement ? pulumi.output(true) : refuseCreateOnlyChanges(plan, args, this);
     const gates: pulumi.Output<unknown>[] = [
+      guard,
       ...admins.map((a) => a.objectId),
       ...plan.firewallRules
         // Plain strings were validated before anything registered (and the component's own rules are plain).
@@ -101,7 +104,7 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
           : {}),
         tags: args.tags,
       },
-      { ...parent, additionalSecretOutputs: ["administratorLoginPassword"] },
+      { ...parent, protect: plan.protect, additionalSecretOutputs: ["administratorLoginPassword"] },
     );
 
     const serverRef = { resourceGroupName: args.resourceGroupName, serverName: server.name };
@@ -133,7 +136,13 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
           tenantId,
         },
         // The ARM name is the object id: a replacement must delete before it creates the same id again.
-        { ...chained(), deleteBeforeReplace: true },
+        // The aliases keep this resource when its key changes (an object id added, a name's case fixed):
+        // a new URN would create the same ARM administrator again, then delete it at the end of the run.
+        {
+          ...chained(),
+          deleteBeforeReplace: true,
+          aliases: a.previousKeys.map((k) => ({ name: `${name}-admin-${k}` })),
+        },
       );
     }
     if (plan.network.mode === "privateEndpoint") {
@@ -219,6 +228,37 @@ function privateEndpoint(
     },
     { ...opts, dependsOn: [endpoint] },
   );
+}
+
+/**
+ * Reads the live server, if there is one, and fails with one InputError naming every create-only
+ * property the program would change (see serverGuard.ts). A server that does not exist yet passes.
+ */
+function refuseCreateOnlyChanges(plan: ServerPlan, args: EntraPostgresServerArgs, parent: pulumi.Resource): pulumi.Output<boolean> {
+  const subnet = plan.network.mode === "vnet" ? plan.network.delegatedSubnetId : undefined;
+  return pulumi
+    .all([args.resourceGroupName, args.location, subnet])
+    .apply(async ([resourceGroupName, location, delegatedSubnetResourceId]) => {
+      let live: LiveServer;
+      try {
+        live = await dbforpostgresql.getServer({ resourceGroupName, serverName: plan.serverName }, { parent });
+      } catch (e) {
+        if (isNotFound(e)) return true;
+        throw new Error(
+          `EntraPostgresServer: could not read server ${plan.serverName} in ${resourceGroupName} to check that nothing would replace it ` +
+            `(the deploying identity needs read access to the resource group): ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+      const wanted = {
+        location,
+        administratorLogin: args.passwordAuth?.administratorLogin,
+        geoRedundantBackup: plan.backup.geoRedundantBackup,
+        availabilityZone: plan.availabilityZone,
+        delegatedSubnetResourceId,
+      };
+      throwIfIssues("EntraPostgresServer", createOnlyChanges(wanted, live));
+      return true;
+    });
 }
 
 /** The administrator's object id: given, taken from the identity resource, or looked up in Entra. */

@@ -152,6 +152,19 @@ export interface ServerArgs {
   serverParameters?: Record<string, string>;
   /** Tags for every Azure resource the component makes. Default none. */
   tags?: Record<string, pulumi.Input<string>>;
+  /**
+   * Pulumi's `protect` on the server, which holds the data: `pulumi destroy` and any replacement of the
+   * server fail while it is on. Default true. To delete the server on purpose: set false, `pulumi up`,
+   * then `pulumi destroy`.
+   */
+  protect?: boolean;
+  /**
+   * Lets a change to a property Azure fixes at creation (location, geo-redundant backup, availability
+   * zone, the password administrator's login, VNet integration and its subnet) replace the server with a
+   * new, empty one. Default false: the component reads the live server first and refuses such a change
+   * before the server is registered. Needs `protect: false` too.
+   */
+  allowReplacement?: boolean;
 }
 
 /** Arguments of EntraPostgresServer: the server's settings, and optionally the deploying identity. */

@@ -18,6 +18,7 @@ export const SERVER_DEFAULTS = {
   highAvailability: "Disabled",
   groupSync: false,
   requireSecureTransport: true,
+  protect: true,
 } as const;
 
 /** Firewall rules the component adds for network.allowAzureServices and network.allowAllAddresses. */

@@ -11,8 +11,13 @@ import { validateServerArgs } from "./validate";
 
 /** An administrator after validation: a stable key for its child resource name, and its lookups. */
 export interface PlannedAdministrator {
-  /** Stable part of the child resource name: the object id when given, else a slug of the name. */
+  /** Stable part of the child resource name: the object id when given, else a slug of the name ignoring case. */
   key: string;
+  /**
+   * Keys this administrator may have had in an earlier run (before its object id was given, or under
+   * the exact-case name key of 0.1): the component registers them as aliases so its resource is kept.
+   */
+  previousKeys: string[];
   name: string;
   type: PrincipalType;
   /** Given object id (string or Output), or undefined when it must be looked up in Entra. */
@@ -40,6 +45,10 @@ export interface ServerPlan {
   highAvailability: { mode: string };
   availabilityZone?: string;
   passwordAuth: boolean;
+  /** Pulumi's `protect` on the server. */
+  protect: boolean;
+  /** Whether a create-only change may replace the server (skips the live-server check). */
+  allowReplacement: boolean;
   groupSync: boolean;
   /** Server parameters to set, sorted by name so the chain of operations is stable. */
   parameters: { name: string; value: string }[];
@@ -55,6 +64,18 @@ export function planServer(componentName: string, args: EntraPostgresServerArgs)
   const issues = validateServerArgs(componentName, args);
   throwIfIssues("EntraPostgresServer", issues);
   return buildPlan(componentName, args);
+}
+
+/**
+ * An administrator's resource key, and the keys it may have had before: the object id when it is given,
+ * otherwise its name ignoring case (Entra compares UPNs and display names so), with the name keys as
+ * aliases so that adding an object id or correcting a name's case keeps the administrator's resource.
+ * (0.1 keyed looked-up names by their exact spelling: that key is an alias too.)
+ */
+function adminKeys(objectId: string | undefined, name: string): { key: string; previousKeys: string[] } {
+  const nameKeys = [nameKey(name.toLowerCase()), nameKey(name)];
+  const key = objectId ?? nameKeys[0];
+  return { key, previousKeys: [...new Set(nameKeys)].filter((k) => k !== key) };
 }
 
 function buildPlan(componentName: string, args: EntraPostgresServerArgs): ServerPlan {
@@ -78,7 +99,7 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
   firewallRules.sort((a, b) => a.name.localeCompare(b.name));
 
   const administrators: PlannedAdministrator[] = (args.administrators ?? []).map((a) => ({
-    key: typeof a.objectId === "string" ? a.objectId.toLowerCase() : nameKey(a.name),
+    ...adminKeys(typeof a.objectId === "string" ? a.objectId.toLowerCase() : undefined, a.name),
     name: a.name,
     type: a.type,
     objectId: typeof a.objectId === "string" ? a.objectId.toLowerCase() : a.objectId,
@@ -88,7 +109,7 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
   }));
   if (args.deployerAdministrator) {
     administrators.push({
-      key: nameKey(args.deployerAdministrator.name),
+      ...adminKeys(undefined, args.deployerAdministrator.name),
       name: args.deployerAdministrator.name,
       type: args.deployerAdministrator.type,
       objectId:
@@ -115,6 +136,8 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
     highAvailability: { mode: args.highAvailability ?? d.highAvailability },
     availabilityZone: args.availabilityZone,
     passwordAuth: args.passwordAuth !== undefined,
+    protect: args.protect ?? d.protect,
+    allowReplacement: args.allowReplacement ?? false,
     groupSync,
     parameters,
     firewallRules,

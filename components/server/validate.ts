@@ -149,6 +149,13 @@ export function validateServerArgs(componentName: string, args: EntraPostgresSer
     add("availabilityZone", args.availabilityZone, '"1", "2" or "3", or leave unset to let Azure choose');
   }
 
+  for (const flag of ["protect", "allowReplacement"] as const) {
+    if (args[flag] !== undefined && typeof args[flag] !== "boolean") add(flag, args[flag], "true or false");
+  }
+  // The engine refuses to replace a protected resource, so the one without the other cannot work.
+  if (args.allowReplacement === true && args.protect !== false)
+    add("allowReplacement", true, "only together with protect: false (Pulumi does not replace a protected server)");
+
   validateTags(args.tags, add);
   validatePasswordAuth(args, add);
   validateParameters(args.serverParameters, add);

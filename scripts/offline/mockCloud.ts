@@ -52,6 +52,18 @@ export interface MockCloudOptions {
    * (`<org>/<project>/<stack>`). Referring to a stack not listed fails, as it does against a backend.
    */
   stackOutputs?: Record<string, Record<string, unknown>>;
+  /**
+   * Servers that already exist in Azure, as `getServer` returns them (location, administratorLogin,
+   * backup, availabilityZone, network, ...). Any other server is answered with ARM's 404.
+   */
+  servers?: ExistingServer[];
+}
+
+/** A flexible server that exists before the program runs. */
+export interface ExistingServer {
+  resourceGroupName: string;
+  serverName: string;
+  [property: string]: unknown;
 }
 
 export const FAKE_TENANT = "72f988bf-0000-4000-8000-000000000001";
@@ -120,6 +132,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
   private readonly subscriptionId: string;
   private readonly deployerObjectId: string;
   private readonly stackOutputs?: Record<string, Record<string, unknown>>;
+  private readonly servers: ExistingServer[];
   private readonly preview: boolean;
 
   constructor(options: MockCloudOptions = {}) {
@@ -129,6 +142,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     this.subscriptionId = options.subscriptionId ?? FAKE_SUBSCRIPTION;
     this.deployerObjectId = options.deployerObjectId ?? FAKE_DEPLOYER;
     this.stackOutputs = options.stackOutputs;
+    this.servers = options.servers ?? [];
   }
 
   byType(type: string): RecordedResource[] {
@@ -232,6 +246,23 @@ export class MockCloud implements pulumi.runtime.Mocks {
               (e) => e.name === inputs.displayName,
               `service principal with display name ${String(inputs.displayName)}`,
             );
+      case "azure-native:dbforpostgresql:getServer": {
+        // ARM resource names and groups compare without regard to case.
+        const same = (a: unknown, b: unknown) => String(a).toLowerCase() === String(b).toLowerCase();
+        const found = this.servers.find(
+          (s) => same(s.serverName, inputs.serverName) && same(s.resourceGroupName, inputs.resourceGroupName),
+        );
+        if (found) {
+          const { resourceGroupName: _rg, serverName, ...properties } = found;
+          return { name: serverName, ...properties };
+        }
+        // ARM's 404 as the engine relays a provider's failed invoke: a gRPC error whose details the SDK
+        // rethrows ("invocation of <token> returned an error: ..."), around azcore's error text.
+        throw grpcError(
+          `invocation of ${args.token} returned an error: RESPONSE 404: 404 Not Found\nERROR CODE: ResourceNotFound\n` +
+            `The Resource 'Microsoft.DBforPostgreSQL/flexibleServers/${String(inputs.serverName)}' under resource group '${String(inputs.resourceGroupName)}' was not found.`,
+        );
+      }
       default:
         throw new Error(`MockCloud: no answer for invoke ${args.token}`);
     }
@@ -293,6 +324,11 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getDeletebeforereplace(): boolean;
   getObject(): unknown;
+}
+
+/** An error shaped as gRPC delivers it: the SDK reads `details`, not `message`. */
+function grpcError(details: string): Error {
+  return Object.assign(new Error(details), { details });
 }
 
 /** Resolves when every registration started so far has been answered. */
