@@ -7,6 +7,7 @@ import { lookupObjectId } from "../entraLookup";
 import { throwIfIssues } from "../errors";
 import { LoginGuideEntry, loginGuide, renderLoginGuide } from "../loginGuide";
 import { EntraPostgresServer } from "../server/EntraPostgresServer";
+import { buildServerPlan } from "../server/plan";
 import type { EntraPostgresArgs } from "./args";
 import { accessInput, deployerIpIssues, validateEntraPostgres, withDeployer } from "./validate";
 
@@ -36,10 +37,21 @@ export class EntraPostgres extends pulumi.ComponentResource {
   readonly loginGuideMarkdown: pulumi.Output<string>;
 
   constructor(name: string, args: EntraPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Validated and planned once, here; the children are handed the plan.
+    // Validated and planned once, here; the children are handed the plans.
     const { administrators, access } = validateEntraPostgres(name, args);
     const plan = buildAccessPlan(accessInput(args, administrators, access));
     throwIfIssues("EntraPostgres", generatedNameIssues(accessInput(args, administrators, access), plan));
+    // An address that is another resource's output is checked when it resolves, before the server.
+    const ip = args.deployerIpAddress;
+    const checkedIp =
+      ip === undefined || typeof ip === "string"
+        ? ip
+        : pulumi.output(ip).apply((value) => {
+            throwIfIssues("EntraPostgres", deployerIpIssues(value));
+            return value;
+          });
+    const serverArgs = args.server ? withDeployer(args, checkedIp) : undefined;
+    const serverPlan = serverArgs ? buildServerPlan(name, serverArgs) : undefined;
     super(ENTRA_POSTGRES_TYPE, name, {}, opts);
 
     const groupSync = args.server ? (args.server.groupSync ?? false) : (args.existingServer!.groupSync ?? false);
@@ -75,20 +87,10 @@ export class EntraPostgres extends pulumi.ComponentResource {
     let ready: pulumi.Input<string>[];
     const port = args.existingServer?.port ?? 5432;
     let server: EntraPostgresServer | undefined;
-    if (args.server) {
-      // An address that is another resource's output is checked when it resolves, before the server.
-      const ip = args.deployerIpAddress;
-      const checkedIp =
-        ip === undefined || typeof ip === "string"
-          ? ip
-          : pulumi.output(ip).apply((value) => {
-              throwIfIssues("EntraPostgres", deployerIpIssues(value));
-              return value;
-            });
-      const serverArgs = withDeployer(args, checkedIp);
+    if (args.server && serverArgs) {
       if (lookedUp.length > 0)
         serverArgs.tenantId = afterLookups(args.server.tenantId ?? authorization.getClientConfigOutput({ parent: this }).tenantId);
-      server = new EntraPostgresServer(name, serverArgs, { parent: this });
+      server = new EntraPostgresServer(name, serverArgs, { parent: this }, serverPlan);
       fqdn = server.fqdn;
       tenantId = server.tenantId;
       ready = [server.ready];

@@ -53,9 +53,13 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
    */
   readonly ready: pulumi.Output<string>;
 
-  constructor(name: string, args: EntraPostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
+  /**
+   * @param plan The plan of these arguments when the caller has already validated and made it
+   *   (EntraPostgres does, so that there is one plan); otherwise it is made here.
+   */
+  constructor(name: string, args: EntraPostgresServerArgs, opts?: pulumi.ComponentResourceOptions, plan?: ServerPlan) {
     // Validate before anything registers, the component itself included: bad input creates nothing.
-    const plan = planServer(name, args);
+    plan ??= planServer(name, args);
     super(ENTRA_POSTGRES_SERVER_TYPE, name, {}, opts);
     const parent = { parent: this };
 

@@ -63,7 +63,7 @@ export interface ServerPlan {
 export function planServer(componentName: string, args: EntraPostgresServerArgs): ServerPlan {
   const issues = validateServerArgs(componentName, args);
   throwIfIssues("EntraPostgresServer", issues);
-  return buildPlan(componentName, args);
+  return buildServerPlan(componentName, args);
 }
 
 /**
@@ -78,7 +78,8 @@ function adminKeys(objectId: string | undefined, name: string): { key: string; p
   return { key, previousKeys: [...new Set(nameKeys)].filter((k) => k !== key) };
 }
 
-function buildPlan(componentName: string, args: EntraPostgresServerArgs): ServerPlan {
+/** The plan for arguments that validateServerArgs accepted. */
+export function buildServerPlan(componentName: string, args: EntraPostgresServerArgs): ServerPlan {
   const d = SERVER_DEFAULTS;
   const groupSync = args.groupSync ?? d.groupSync;
   const requireTls = args.requireSecureTransport ?? d.requireSecureTransport;

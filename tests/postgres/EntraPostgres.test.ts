@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { managedidentity } from "@pulumi/azure-native";
 import { EntraPostgres } from "../../components/postgres/EntraPostgres";
 import type { EntraPostgresArgs, ExistingServerArgs } from "../../components/postgres/args";
@@ -586,5 +587,15 @@ describe("deployerIpAddress as another resource's output", () => {
     expect(outcome.errors[0]).toContain(text);
     expect(outcome.registered.filter((r) => r.type === "azure-native:dbforpostgresql:Server")).toEqual([]);
     expect(outcome.registered.filter((r) => AZURE_OR_SQL.test(r.type)).length).toBe(0);
+  });
+});
+
+describe("one plan", () => {
+  it("pg.plan is the very plan its access child registered from, with the looked-up object ids in it", async () => {
+    const { component } = await build(args());
+    expect(component.plan).toBe(component.access.plan);
+    const readers = component.plan.principals.find((p) => p.name === "Data Readers")!;
+    // "Data Readers" has no objectId in the arguments: the plan holds the lookup's result.
+    expect(await valueOf(pulumi.output(readers.objectId))).toBe(IDS.readers);
   });
 });

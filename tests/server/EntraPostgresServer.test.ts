@@ -281,7 +281,7 @@ describe("EntraPostgresServer: guard rails on what holds data (issue 13.5)", () 
   });
 
   it("refuses a create-only change before the server is registered, saying how to replace on purpose", () => {
-    const outcome = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), "geoRedundancyTurnedOn", { servers: [existing] });
+    const outcome = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), "geoRedundancyTurnedOn", { servers: [existing] });
     const errors = outcome.errors.join("\n");
     expect(errors).toContain("backup.geoRedundant = true");
     expect(errors).toContain("would replace the server with a new, empty one");
@@ -289,12 +289,12 @@ describe("EntraPostgresServer: guard rails on what holds data (issue 13.5)", () 
   });
 
   it("lets the same change through when asked for on purpose, and on a server that does not exist yet", () => {
-    const onPurpose = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), "geoRedundancyReplacingOnPurpose", {
+    const onPurpose = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), "geoRedundancyReplacingOnPurpose", {
       servers: [existing],
     });
     expect(onPurpose.errors).toEqual([]);
     expect(onPurpose.registered.map((r) => r.type)).toContain(T.server);
-    const fresh = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), "geoRedundancyTurnedOn");
+    const fresh = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), "geoRedundancyTurnedOn");
     expect(fresh.errors).toEqual([]);
     expect(fresh.registered.map((r) => r.type)).toContain(T.server);
   });
