@@ -211,6 +211,12 @@ function validateEntry(
       );
     else if (mi !== undefined && typeof mi.principalId === "string" && !isUuid(mi.principalId))
       add(`${f}.principal.managedIdentity.principalId`, mi.principalId, "the identity's principal id (UUID)");
+    else if (mi !== undefined && isUuid(mi.principalId) && isUuid(p.objectId) && mi.principalId.toLowerCase() !== p.objectId.toLowerCase())
+      add(
+        `${f}.principal.objectId`,
+        p.objectId,
+        `the identity's principal id ${mi.principalId.toLowerCase()} (managedIdentity.principalId), or leave objectId unset`,
+      );
     if (p.objectId === undefined && mi === undefined && !options.objectIdsLookedUp)
       add(`${f}.principal.objectId`, undefined, "the principal's object id (UUID); the pgaadauth label needs it");
     else if (typeof p.objectId === "string" && !isUuid(p.objectId))

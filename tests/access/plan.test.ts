@@ -555,3 +555,27 @@ describe("bad input", () => {
     expect(buildAccessPlan(i).principals[0].name).toBe("Data Readers");
   });
 });
+
+describe("a managed identity given as its resource", () => {
+  it("takes the identity's principal id as its object id, in lower case, for the label", () => {
+    const plan = planAccess(
+      input({
+        principal: { name: "id-orders-api", type: "ManagedIdentity", managedIdentity: { principalId: IDS.ciApp.toUpperCase() } },
+        grants: [{ database: "orders", preset: "readWrite" }],
+      }),
+    );
+    expect(plan.principals).toEqual([expect.objectContaining({ name: "id-orders-api", objectId: IDS.ciApp, administrator: false })]);
+  });
+
+  it("refuses an objectId that is not the resource's principal id, naming both", () => {
+    const issues = validateAccessInput(
+      input({
+        principal: { name: "id-orders-api", type: "ManagedIdentity", objectId: IDS.bob, managedIdentity: { principalId: IDS.ciApp } },
+        grants: [{ database: "orders", preset: "read" }],
+      }),
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({ field: "access[0].principal.objectId", value: IDS.bob, allowed: expect.stringContaining(IDS.ciApp) }),
+    ]);
+  });
+});
