@@ -31,8 +31,8 @@ export function steps(names: string[]): string {
 function withAdmins(n: number) {
   const args = fleetServer(0);
   args.server!.administrators = Array.from({ length: n - 1 }, (_, k) => ({
-    principalName: `admin${k}@contoso.com`,
-    principalType: "User" as const,
+    name: `admin${k}@contoso.com`,
+    type: "User" as const,
     objectId: `00000000-0000-4000-8000-${String(k).padStart(12, "0")}`,
   }));
   return args;
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
             subnetId: `${subnet}/endpoints`,
             privateDnsZoneId: `${zones}/privatelink.postgres.database.azure.com`,
           };
-    delete args.deployer.ipAddress;
+    delete args.deployerIpAddress;
     new EntraPostgres("chain", args);
     scenario = `5 administrators, ${arg} network`;
   } else throw new Error(`usage: chain.ts admins <n> | network <vnet|privateEndpoint> | stack <name>`);
