@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   let loaded: Dumped[] = [];
   if (mode === "direct") loaded = dependencyOrder(JSON.parse(fs.readFileSync(dump, "utf8")) as never) as Dumped[];
   const cloud = installMockCloud({});
+  await cloud.ready;
   const start = process.hrtime.bigint();
   if (mode === "component") {
     for (let i = 0; i < servers; i++) new EntraPostgres(`fleet${i}`, fleetServer(i));

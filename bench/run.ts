@@ -80,6 +80,7 @@ async function criticalPath() {
   const rows = [];
   for (const admins of [1, 5, 20]) {
     const cloud = installMockCloud({});
+    await cloud.ready;
     const args = fleetServer(0);
     args.server!.administrators = Array.from({ length: admins - 1 }, (_, k) => ({
       principalName: `admin${k}@contoso.com`,

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     const cloud = installMockCloud({
       config: { ...config, [`${NS}:existingServer`]: existingServer, [`${NS}:deployer`]: deployerWithoutAddress },
     });
+    await cloud.ready;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(path.join(ROOT, "index.ts")) as { loginGuide: never; loginGuideMarkdown: never };
     await settle();

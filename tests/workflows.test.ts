@@ -219,7 +219,7 @@ describe("workflow structure", () => {
   );
 
   test("every run of Pulumi uses the CLI version of the SDK", () => {
-    const sdk = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
+    const sdk = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).devDependencies["@pulumi/pulumi"];
     expect(fs.readFileSync(path.join(root, ".pulumi-version"), "utf8").trim()).toBe(sdk);
     const pulumiSteps = allJobs.flatMap(({ job }) => job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@")));
     expect(pulumiSteps.length).toBeGreaterThan(0);

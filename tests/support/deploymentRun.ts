@@ -27,6 +27,7 @@ async function child(modulePath: string, exportName: string): Promise<void> {
   const { installMockCloud, settle } = await import("../../scripts/offline/mockCloud");
   const { DIRECTORY } = await import("./fixtures");
   const cloud = installMockCloud({ directory: DIRECTORY });
+  await cloud.ready;
   const errors: string[] = [];
   // The language host reports each error object once, however many awaiters it reaches (run.js's
   // uncaughtHandler keeps the logged ones by identity); so does this.

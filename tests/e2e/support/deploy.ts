@@ -95,6 +95,7 @@ export type PlanInput = Omit<AccessInput, "deployer"> & { deployer?: string };
 
 export async function planDeployment(input: PlanInput, deployer: string, name = "app"): Promise<Deployment> {
   const cloud = installMockCloud({});
+  await cloud.ready;
   // mockCloud records what the engine needs for ordering; the translator also honours ignoreChanges,
   // retainOnDelete and deleteBeforeReplace, which it does not record, so read them off the same
   // registration requests.
