@@ -33,6 +33,7 @@ const postgres = new EntraPostgres("orders", {
           administrators: config.getObject<AdministratorArgs[]>("administrators") ?? [],
           network: { mode: "public", firewallRules: config.getObject<FirewallRuleArgs[]>("firewallRules") ?? [] },
           tags: config.getObject<Record<string, string>>("tags"),
+          protect: config.getBoolean("protect"),
         },
       }),
   deployer: config.requireObject<DeployerArgs>("deployer"),

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { authorization, dbforpostgresql, network as azureNetwork } from "@pulumi/azure-native";
 import { lookupObjectId } from "./entraLookup";
-import { InputError } from "./errors";
+import { InputError, throwIfIssues } from "./errors";
 import { PrincipalType, armPrincipalType } from "./principals";
-import { PlannedAdministrator, planServer } from "./serverPlan";
+import { LiveServer, createOnlyChanges, isNotFound } from "./serverGuard";
+import { PlannedAdministrator, ServerPlan, planServer } from "./serverPlan";
 
 /** A firewall rule for public access: an inclusive IPv4 range. */
 export interface FirewallRuleArgs {
@@ -133,6 +134,19 @@ export interface EntraPostgresServerArgs {
   serverParameters?: Record<string, string>;
   /** Tags for every Azure resource the component makes. */
   tags?: Record<string, pulumi.Input<string>>;
+  /**
+   * Pulumi's `protect` on the server, which holds the data: `pulumi destroy` and any replacement of the
+   * server fail while it is on. Default true. To delete the server on purpose: set false, `pulumi up`,
+   * then `pulumi destroy`.
+   */
+  protect?: boolean;
+  /**
+   * Lets a change to a property Azure fixes at creation (location, geo-redundant backup, availability
+   * zone, the password administrator's login, VNet integration and its subnet) replace the server with a
+   * new, empty one. Default false: the component reads the live server first and refuses such a change
+   * before the server is registered. Needs `protect: false` too.
+   */
+  allowReplacement?: boolean;
 }
 
 /** What the component reports about each administrator. */
@@ -181,9 +195,10 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     const tenantId = pulumi.output(args.tenantId ?? clientConfig.tenantId);
     const admins = plan.administrators.map((a) => ({ ...a, objectId: resolveObjectId(a, clientConfig.objectId, this, plan.groupSync) }));
 
-    // The server waits for every administrator's object id, so an unresolvable principal fails the run
-    // before the server is created instead of after.
-    const gatedTenantId = pulumi.all([tenantId, ...admins.map((a) => a.objectId)]).apply(([t]) => t);
+    // The server waits for every administrator's object id and for the create-only check, so an
+    // unresolvable principal or an accidental replacement fails the run before the server is touched.
+    const guard = plan.allowReplacement ? pulumi.output(true) : refuseCreateOnlyChanges(plan, args, this);
+    const gatedTenantId = pulumi.all([tenantId, guard, pulumi.all(admins.map((a) => a.objectId))]).apply(([t]) => t);
 
     const server = new dbforpostgresql.Server(
       `${name}-server`,
@@ -212,7 +227,7 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
           : {}),
         tags: args.tags,
       },
-      { ...parent, additionalSecretOutputs: ["administratorLoginPassword"] },
+      { ...parent, protect: plan.protect, additionalSecretOutputs: ["administratorLoginPassword"] },
     );
 
     const serverRef = { resourceGroupName: args.resourceGroupName, serverName: server.name };
@@ -244,7 +259,13 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
           tenantId,
         },
         // The ARM name is the object id: a replacement must delete before it creates the same id again.
-        { ...chained(), deleteBeforeReplace: true },
+        // The aliases keep this resource when its key changes (an object id added, a name's case fixed):
+        // a new URN would create the same ARM administrator again, then delete it at the end of the run.
+        {
+          ...chained(),
+          deleteBeforeReplace: true,
+          aliases: a.previousKeys.map((k) => ({ name: `${name}-admin-${k}` })),
+        },
       );
     }
     if (plan.network.mode === "privateEndpoint") {
@@ -317,6 +338,37 @@ function privateEndpoint(
     },
     { ...opts, dependsOn: [endpoint] },
   );
+}
+
+/**
+ * Reads the live server, if there is one, and fails with one InputError naming every create-only
+ * property the program would change (see serverGuard.ts). A server that does not exist yet passes.
+ */
+function refuseCreateOnlyChanges(plan: ServerPlan, args: EntraPostgresServerArgs, parent: pulumi.Resource): pulumi.Output<boolean> {
+  const subnet = plan.network.mode === "vnet" ? plan.network.delegatedSubnetId : undefined;
+  return pulumi
+    .all([args.resourceGroupName, args.location, subnet])
+    .apply(async ([resourceGroupName, location, delegatedSubnetResourceId]) => {
+      let live: LiveServer;
+      try {
+        live = await dbforpostgresql.getServer({ resourceGroupName, serverName: plan.serverName }, { parent });
+      } catch (e) {
+        if (isNotFound(e)) return true;
+        throw new Error(
+          `EntraPostgresServer: could not read server ${plan.serverName} in ${resourceGroupName} to check that nothing would replace it ` +
+            `(the deploying identity needs read access to the resource group): ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+      const wanted = {
+        location,
+        administratorLogin: args.passwordAuth?.administratorLogin,
+        geoRedundantBackup: plan.backup.geoRedundantBackup,
+        availabilityZone: plan.availabilityZone,
+        delegatedSubnetResourceId,
+      };
+      throwIfIssues("EntraPostgresServer", createOnlyChanges(wanted, live));
+      return true;
+    });
 }
 
 /** The administrator's object id: given, taken from the identity resource, or looked up in Entra. */

@@ -34,6 +34,7 @@ export const SERVER_DEFAULTS = {
   highAvailability: "Disabled",
   groupSync: false,
   requireSecureTransport: true,
+  protect: true,
 } as const;
 
 /** Server parameters the component owns; users set them through named options instead. */
@@ -80,8 +81,13 @@ const DNS_ZONE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/
 
 /** An administrator after validation: a stable key for its child resource name, and its lookups. */
 export interface PlannedAdministrator {
-  /** Stable part of the child resource name: the object id when given, else a slug of the name. */
+  /** Stable part of the child resource name: the object id when given, else a slug of the name ignoring case. */
   key: string;
+  /**
+   * Keys this administrator may have had in an earlier run (before its object id was given, or under
+   * the exact-case name key of 0.1): the component registers them as aliases so its resource is kept.
+   */
+  previousKeys: string[];
   principalName: string;
   principalType: PrincipalType;
   /** Given object id (string or Output), or undefined when it must be looked up in Entra. */
@@ -108,6 +114,10 @@ export interface ServerPlan {
   highAvailability: { mode: string };
   availabilityZone?: string;
   passwordAuth: boolean;
+  /** Pulumi's `protect` on the server. */
+  protect: boolean;
+  /** Whether a create-only change may replace the server (skips the live-server check). */
+  allowReplacement: boolean;
   groupSync: boolean;
   /** Server parameters to set, sorted by name so the chain of operations is stable. */
   parameters: { name: string; value: string }[];
@@ -207,6 +217,13 @@ export function validateServerArgs(componentName: string, args: EntraPostgresSer
   if (args.availabilityZone !== undefined && !["1", "2", "3"].includes(args.availabilityZone)) {
     add("availabilityZone", args.availabilityZone, '"1", "2" or "3", or leave unset to let Azure choose');
   }
+
+  for (const flag of ["protect", "allowReplacement"] as const) {
+    if (args[flag] !== undefined && typeof args[flag] !== "boolean") add(flag, args[flag], "true or false");
+  }
+  // The engine refuses to replace a protected resource, so the one without the other cannot work.
+  if (args.allowReplacement === true && args.protect !== false)
+    add("allowReplacement", true, "only together with protect: false (Pulumi does not replace a protected server)");
 
   validateTags(args.tags, add);
   validatePasswordAuth(args, add);
@@ -568,6 +585,18 @@ function validateManagedIdentity(f: string, admin: AdministratorArgs, ids: Map<s
   }
 }
 
+/**
+ * An administrator's resource key, and the keys it may have had before: the object id when it is given,
+ * otherwise its name ignoring case (Entra compares UPNs and display names so), with the name keys as
+ * aliases so that adding an object id or correcting a name's case keeps the administrator's resource.
+ * (0.1 keyed looked-up names by their exact spelling: that key is an alias too.)
+ */
+function adminKeys(objectId: string | undefined, principalName: string): { key: string; previousKeys: string[] } {
+  const nameKeys = [nameKey(principalName.toLowerCase()), nameKey(principalName)];
+  const key = objectId ?? nameKeys[0];
+  return { key, previousKeys: [...new Set(nameKeys)].filter((k) => k !== key) };
+}
+
 function buildPlan(componentName: string, args: EntraPostgresServerArgs): ServerPlan {
   const d = SERVER_DEFAULTS;
   const groupSync = args.groupSync ?? d.groupSync;
@@ -589,7 +618,7 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
   firewallRules.sort((a, b) => a.name.localeCompare(b.name));
 
   const administrators: PlannedAdministrator[] = (args.administrators ?? []).map((a) => ({
-    key: typeof a.objectId === "string" ? a.objectId.toLowerCase() : nameKey(a.principalName),
+    ...adminKeys(typeof a.objectId === "string" ? a.objectId.toLowerCase() : undefined, a.principalName),
     principalName: a.principalName,
     principalType: a.principalType,
     objectId: typeof a.objectId === "string" ? a.objectId.toLowerCase() : a.objectId,
@@ -599,7 +628,7 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
   }));
   if (args.deployerAdministrator) {
     administrators.push({
-      key: nameKey(args.deployerAdministrator.principalName),
+      ...adminKeys(undefined, args.deployerAdministrator.principalName),
       principalName: args.deployerAdministrator.principalName,
       principalType: args.deployerAdministrator.principalType,
       objectId: args.deployerAdministrator.objectId?.toLowerCase(),
@@ -623,6 +652,8 @@ function buildPlan(componentName: string, args: EntraPostgresServerArgs): Server
     highAvailability: { mode: args.highAvailability ?? d.highAvailability },
     availabilityZone: args.availabilityZone,
     passwordAuth: args.passwordAuth !== undefined,
+    protect: args.protect ?? d.protect,
+    allowReplacement: args.allowReplacement ?? false,
     groupSync,
     parameters,
     firewallRules,

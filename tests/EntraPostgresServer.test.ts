@@ -241,3 +241,119 @@ function isSecretValue(value: unknown): boolean {
     (value as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270"
   );
 }
+
+describe("EntraPostgresServer: guard rails on what holds data (issue 13.5)", () => {
+  /** Resource options as the component passes them, seen through a documented transformation. */
+  async function withOptions(args: EntraPostgresServerArgs, options: Parameters<typeof evaluate>[1] = {}) {
+    const seen: { type: string; name: string; opts: pulumi.CustomResourceOptions }[] = [];
+    const record: pulumi.ResourceTransformation = ({ type, name, opts }) => {
+      seen.push({ type, name, opts });
+      return undefined;
+    };
+    let component: EntraPostgresServer | undefined;
+    const { cloud, error } = await evaluate(
+      () => (component = new EntraPostgresServer("pg-orders-dev", args, { transformations: [record] })),
+      options,
+    );
+    if (error) throw error;
+    return { cloud, seen, component: component! };
+  }
+
+  it.each([
+    ["by default", {}, true],
+    ["unless turned off", { protect: false }, false],
+  ])("protects the server %s", async (_what, extra, expected) => {
+    const { seen } = await withOptions({ ...validServerArgs(), ...extra });
+    expect(seen.find((s) => s.type === T.server)?.opts.protect).toBe(expected);
+    // Only the server holds data: its children stay replaceable.
+    expect(seen.filter((s) => s.type !== T.server && s.opts.protect === true)).toEqual([]);
+  });
+
+  const existing = {
+    resourceGroupName: "RG-Data-Dev",
+    serverName: "pg-orders-dev",
+    location: "westeurope",
+    backup: { geoRedundantBackup: "Disabled" },
+  };
+
+  it("reads the live server before registering it, and goes on when nothing create-only changes", async () => {
+    const { cloud } = await withOptions(validServerArgs(), { servers: [existing] });
+    expect(cloud.invokes.filter((i) => i.token === "azure-native:dbforpostgresql:getServer").map((i) => i.inputs)).toEqual([
+      { resourceGroupName: "rg-data-dev", serverName: "pg-orders-dev" },
+    ]);
+    expect(cloud.byType(T.server)).toHaveLength(1);
+  });
+
+  it("refuses a create-only change before the server is registered, saying how to replace on purpose", () => {
+    const outcome = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), "geoRedundancyTurnedOn", { servers: [existing] });
+    const errors = outcome.errors.join("\n");
+    expect(errors).toContain("backup.geoRedundant = true");
+    expect(errors).toContain("would replace the server with a new, empty one");
+    expect(outcome.registered.map((r) => r.type)).not.toContain(T.server);
+  });
+
+  it("lets the same change through when asked for on purpose, and on a server that does not exist yet", () => {
+    const onPurpose = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), "geoRedundancyReplacingOnPurpose", {
+      servers: [existing],
+    });
+    expect(onPurpose.errors).toEqual([]);
+    expect(onPurpose.registered.map((r) => r.type)).toContain(T.server);
+    const fresh = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), "geoRedundancyTurnedOn");
+    expect(fresh.errors).toEqual([]);
+    expect(fresh.registered.map((r) => r.type)).toContain(T.server);
+  });
+
+  /** The URN the engine matches an alias `{ name }` against: same parent and type, the alias's name. */
+  function aliasUrns(seen: { type: string; name: string; opts: pulumi.CustomResourceOptions }[], urn: string) {
+    const entry = seen.find((s) => urn.endsWith(`::${s.name}`) && urn.includes(`$${s.type}::`));
+    // The SDK adds aliases of its own (derived from the parents'); ours are the ones that rename.
+    const names = (entry?.opts.aliases ?? []).flatMap((a) =>
+      typeof (a as { name?: unknown }).name === "string" ? [(a as { name: string }).name] : [],
+    );
+    return names.map((n) => urn.slice(0, urn.lastIndexOf("::") + 2) + n);
+  }
+
+  it.each<[string, EntraPostgresServerArgs["administrators"], EntraPostgresServerArgs["administrators"]]>([
+    [
+      "its object id is added after it was looked up",
+      [{ principalName: "bob@contoso.com", principalType: "User" }],
+      [{ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.bob }],
+    ],
+    [
+      "the case of its name is corrected",
+      [{ principalName: "Bob@Contoso.com", principalType: "User" }],
+      [{ principalName: "bob@contoso.com", principalType: "User" }],
+    ],
+    [
+      "both at once",
+      [{ principalName: "Bob@Contoso.com", principalType: "User" }],
+      [{ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.bob }],
+    ],
+  ])("keeps an administrator's resource when %s", async (_what, before, after) => {
+    const first = await withOptions({ ...validServerArgs(), administrators: before });
+    const second = await withOptions({ ...validServerArgs(), administrators: after });
+    const [oldUrn] = first.cloud.byType(T.admin).map((r) => r.urn);
+    const [admin] = second.cloud.byType(T.admin);
+    // The engine keeps the resource when its URN, or one of its aliases, is the URN of the earlier run.
+    expect([admin.urn, ...aliasUrns(second.seen, admin.urn)]).toContain(oldUrn);
+    expect(admin.inputs.objectId).toBe(IDS.bob);
+  });
+
+  it("names a looked-up administrator without regard to case, so a stack made by 0.1 keeps it through an alias", async () => {
+    const upper = await withOptions({
+      ...validServerArgs(),
+      administrators: [{ principalName: "Bob@Contoso.com", principalType: "User" }],
+    });
+    const lower = await withOptions({
+      ...validServerArgs(),
+      administrators: [{ principalName: "bob@contoso.com", principalType: "User" }],
+    });
+    expect(upper.cloud.byType(T.admin)[0].name).toBe(lower.cloud.byType(T.admin)[0].name);
+    // 0.1 keyed it by the exact spelling: pg-orders-dev-admin-<slug>-<hash of "Bob@Contoso.com">.
+    const [admin] = upper.cloud.byType(T.admin);
+    expect(aliasUrns(upper.seen, admin.urn).map(shortName)).toEqual([
+      expect.stringMatching(/^pg-orders-dev-admin-bob-contoso-com-[0-9a-f]{8}$/),
+    ]);
+    expect(aliasUrns(upper.seen, admin.urn)[0]).not.toBe(admin.urn);
+  });
+});

@@ -34,6 +34,8 @@ const BAD_INPUTS: Case[] = [
     "highAvailability",
   ],
   ["availability zone 4", (a) => (a.availabilityZone = "4"), "availabilityZone"],
+  ["protect as a string", (a) => ((a as { protect: unknown }).protect = "false"), "protect"],
+  ["allowReplacement while the server is protected", (a) => (a.allowReplacement = true), "allowReplacement"],
   ["no administrators", (a) => (a.administrators = []), "administrators"],
   [
     "duplicate administrator name",
@@ -414,6 +416,7 @@ BAD_INPUTS.push(
 
 /** Edge values Azure accepts, and so do we. */
 const GOOD_INPUTS: [description: string, change: (a: EntraPostgresServerArgs) => void][] = [
+  ["allowReplacement with protect off", (a) => ((a.protect = false), (a.allowReplacement = true))],
   ["an unmanaged parameter in mixed case", (a) => (a.serverParameters = { Log_Min_Duration_Statement: "500" })],
   ["distinct parameters", (a) => (a.serverParameters = { work_mem: "8192", maintenance_work_mem: "65536" })],
   ["firewall rules that differ by more than case", (a) => (a.network = publicRules("office", "office-2", "Office_3"))],

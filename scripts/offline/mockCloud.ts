@@ -54,6 +54,18 @@ export interface MockCloudOptions {
    * (`<org>/<project>/<stack>`). Referring to a stack not listed fails, as it does against a backend.
    */
   stackOutputs?: Record<string, Record<string, unknown>>;
+  /**
+   * Servers that already exist in Azure, as `getServer` returns them (location, administratorLogin,
+   * backup, availabilityZone, network, ...). Any other server is answered with ARM's 404.
+   */
+  servers?: ExistingServer[];
+}
+
+/** A flexible server that exists before the program runs. */
+export interface ExistingServer {
+  resourceGroupName: string;
+  serverName: string;
+  [property: string]: unknown;
 }
 
 export const FAKE_TENANT = "72f988bf-0000-4000-8000-000000000001";
@@ -122,6 +134,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
   private readonly subscriptionId: string;
   private readonly deployerObjectId: string;
   private readonly stackOutputs?: Record<string, Record<string, unknown>>;
+  private readonly servers: ExistingServer[];
   private readonly preview: boolean;
 
   /** Resolves once the root stack exists: construct the program's resources after it. */
@@ -139,6 +152,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     this.subscriptionId = options.subscriptionId ?? FAKE_SUBSCRIPTION;
     this.deployerObjectId = options.deployerObjectId ?? FAKE_DEPLOYER;
     this.stackOutputs = options.stackOutputs;
+    this.servers = options.servers ?? [];
     this.ready = new Promise<void>((resolve) => (this.startStack = resolve));
   }
 
@@ -330,6 +344,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    this.events++;
     const inputs = args.inputs as Record<string, unknown>;
     this.invokes.push({ token: args.token, inputs });
     switch (args.token) {
@@ -363,6 +378,23 @@ export class MockCloud implements pulumi.runtime.Mocks {
               (e) => e.name === inputs.displayName,
               `service principal with display name ${String(inputs.displayName)}`,
             );
+      case "azure-native:dbforpostgresql:getServer": {
+        // ARM resource names and groups compare without regard to case.
+        const same = (a: unknown, b: unknown) => String(a).toLowerCase() === String(b).toLowerCase();
+        const found = this.servers.find(
+          (s) => same(s.serverName, inputs.serverName) && same(s.resourceGroupName, inputs.resourceGroupName),
+        );
+        if (found) {
+          const { resourceGroupName: _rg, serverName, ...properties } = found;
+          return { name: serverName, ...properties };
+        }
+        // ARM's 404 as the engine relays a provider's failed invoke: a gRPC error whose details the SDK
+        // rethrows ("invocation of <token> returned an error: ..."), around azcore's error text.
+        throw grpcError(
+          `invocation of ${args.token} returned an error: RESPONSE 404: 404 Not Found\nERROR CODE: ResourceNotFound\n` +
+            `The Resource 'Microsoft.DBforPostgreSQL/flexibleServers/${String(inputs.serverName)}' under resource group '${String(inputs.resourceGroupName)}' was not found.`,
+        );
+      }
       default:
         throw new Error(`MockCloud: no answer for invoke ${args.token}`);
     }
@@ -417,10 +449,16 @@ export function installMockCloud(options: MockCloudOptions = {}): MockCloud {
   return cloud;
 }
 
+/** An error shaped as gRPC delivers it: the SDK reads `details`, not `message`. */
+function grpcError(details: string): Error {
+  return Object.assign(new Error(details), { details });
+}
+
 /** Resolves when every registration started so far has been answered, and fills in dependencies. */
 export async function settle(): Promise<void> {
   await current?.settled();
 }
+
 /** The value of an Output, for tests and tools (mocks resolve everything). */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((v) => resolve(v)));

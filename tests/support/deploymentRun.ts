@@ -8,16 +8,24 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
+import type { MockCloudOptions } from "../../scripts/offline/mockCloud";
 
 export interface DeploymentOutcome {
   registered: { type: string; name: string }[];
   errors: string[];
 }
 
-/** Runs `exportName` from `modulePath` (a file exporting `() => void` programs) in a fresh process. */
-export function runDeployment(modulePath: string, exportName: string): DeploymentOutcome {
+/**
+ * Runs `exportName` from `modulePath` (a file exporting `() => void` programs) in a fresh process, with
+ * the mock cloud set up from `cloud` (plain data: it crosses the process boundary as JSON).
+ */
+export function runDeployment(modulePath: string, exportName: string, cloud: MockCloudOptions = {}): DeploymentOutcome {
   const tsx = path.resolve(__dirname, "../../node_modules/.bin/tsx");
-  const result = spawnSync(tsx, [__filename, modulePath, exportName], { encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync(tsx, [__filename, modulePath, exportName], {
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, MOCK_CLOUD_OPTIONS: JSON.stringify(cloud) },
+  });
   const line = result.stdout.split("\n").find((l) => l.startsWith("{"));
   if (!line) throw new Error(`deployment run printed no result (exit ${result.status}): ${result.stderr}`);
   return JSON.parse(line) as DeploymentOutcome;
@@ -26,7 +34,8 @@ export function runDeployment(modulePath: string, exportName: string): Deploymen
 async function child(modulePath: string, exportName: string): Promise<void> {
   const { installMockCloud, settle } = await import("../../scripts/offline/mockCloud");
   const { DIRECTORY } = await import("./fixtures");
-  const cloud = installMockCloud({ directory: DIRECTORY });
+  const options = JSON.parse(process.env.MOCK_CLOUD_OPTIONS ?? "{}") as MockCloudOptions;
+  const cloud = installMockCloud({ directory: DIRECTORY, ...options });
   await cloud.ready;
   const errors: string[] = [];
   // The language host reports each error object once, however many awaiters it reaches (run.js's

@@ -59,3 +59,18 @@ export function administratorUpnInOtherCaseWithGroupSync(): void {
   args.administrators!.push({ principalName: "Bob@contoso.com", principalType: "User" });
   new EntraPostgresServer("pg-orders-dev", args);
 }
+
+/** Issue 13.5: geo-redundant backup turned on for a server that exists without it. */
+export function geoRedundancyTurnedOn(): void {
+  new EntraPostgresServer("pg-orders-dev", { ...validServerArgs(), backup: { geoRedundant: true } });
+}
+
+/** The same change, asked for on purpose. */
+export function geoRedundancyReplacingOnPurpose(): void {
+  new EntraPostgresServer("pg-orders-dev", {
+    ...validServerArgs(),
+    backup: { geoRedundant: true },
+    protect: false,
+    allowReplacement: true,
+  });
+}
