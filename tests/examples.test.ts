@@ -80,7 +80,8 @@ beforeAll(async () => {
     config: stackConfig("app", "prod"),
     stackOutputs: { [PLATFORM_STACK]: platform.exports },
   });
-});
+  // Two whole programs, each in a fresh module registry: over jest's 5 s default on a busy 2-core machine.
+}, 60_000);
 
 const one = (cloud: MockCloud, type: string, match: (r: RecordedResource) => boolean = () => true): RecordedResource => {
   const found = cloud.byType(type).filter(match);
