@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import { Client } from "pg";
 import { AccessEntryArgs, EntraDatabaseAccess } from "../components";
-import { AccessPlan, buildAccessPlan, pgaadauthLabel } from "../components/accessPlan";
+import { AccessPlan, buildAccessPlan, pgaadauthLabel } from "../components/access/plan";
 import { quoteIdent } from "../components/loginGuide";
 import { fakeUuid, installMockCloud, settle } from "../scripts/offline/mockCloud";
 import { dependencyOrder } from "../scripts/offline/planReport";

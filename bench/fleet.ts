@@ -15,14 +15,15 @@ import { dependencyOrder } from "../scripts/offline/planReport";
 /** 5 administrators (the deployer among them) and 10 access entries over the three presets. */
 export function fleetServer(i: number): EntraPostgresArgs {
   const admins = ["User", "Group", "ServicePrincipal", "ManagedIdentity"].map((type, k) => ({
-    principalName: type === "User" ? `admin${k}-${i}@contoso.com` : `admin${k}-${i}`,
-    principalType: type as "User",
+    name: type === "User" ? `admin${k}-${i}@contoso.com` : `admin${k}-${i}`,
+    type: type as "User",
     objectId: fakeUuid(`admin${k}-${i}`),
   }));
   const presets = ["read", "readWrite", "owner"] as const;
   return {
     server: { resourceGroupName: "rg-fleet", location: "westeurope", serverName: `pg-fleet-${i}`, administrators: admins },
-    deployer: { principalName: `deployer-${i}`, principalType: "ServicePrincipal", ipAddress: "203.0.113.7" },
+    deployer: { name: `deployer-${i}`, type: "ServicePrincipal" },
+    deployerIpAddress: "203.0.113.7",
     databases: [{ name: "app", schemas: ["public", "reporting"] }],
     access: Array.from({ length: 10 }, (_, k) => ({
       principal: {

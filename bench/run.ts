@@ -83,8 +83,8 @@ async function criticalPath() {
     await cloud.ready;
     const args = fleetServer(0);
     args.server!.administrators = Array.from({ length: admins - 1 }, (_, k) => ({
-      principalName: `admin${k}@contoso.com`,
-      principalType: "User" as const,
+      name: `admin${k}@contoso.com`,
+      type: "User" as const,
       objectId: `00000000-0000-4000-8000-${String(k).padStart(12, "0")}`,
     }));
     args.server!.serverName = `pg-chain-${admins}`;

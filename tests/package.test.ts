@@ -34,9 +34,10 @@ const pg = new EntraPostgres("shop", {
     resourceGroupName: "rg-shop",
     location: "westeurope",
     serverName: "pg-shop-test",
-    administrators: [{ principalName: "shop-dba", principalType: "Group", objectId: "0b0e6f39-5b1c-4d6e-9a51-7d2c1f3a9e01" }],
+    administrators: [{ name: "shop-dba", type: "Group", objectId: "0b0e6f39-5b1c-4d6e-9a51-7d2c1f3a9e01" }],
   },
-  deployer: { principalName: "shop-deployer", principalType: "ServicePrincipal", ipAddress: "203.0.113.9" },
+  deployer: { name: "shop-deployer", type: "ServicePrincipal" },
+  deployerIpAddress: "203.0.113.9",
   databases: [{ name: "shop" }],
   access: [{ principal: { name: "Shop Readers", type: "Group", objectId: "9e5b6a7f-8c9d-4e0f-9a1b-3c4d5e6f7081" }, grants: [{ database: "shop", preset: "read" }] }],
 });

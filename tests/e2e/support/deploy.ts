@@ -6,8 +6,9 @@
  * A Stack keeps the recorded state between runs, as a Pulumi stack does (see translator.ts).
  */
 import * as postgresql from "@pulumi/postgresql";
-import type { AccessPlan } from "../../../components/accessPlan";
-import { EntraDatabaseAccess, type AccessInput } from "../../../components/EntraDatabaseAccess";
+import type { AccessPlan } from "../../../components/access/plan";
+import { EntraDatabaseAccess } from "../../../components/access/EntraDatabaseAccess";
+import type { AccessInput } from "../../../components/access/args";
 import { GuideAdministrator } from "../../../components/loginGuide";
 import type { PrincipalType } from "../../../components/principals";
 import { installMockCloud, settle, type RecordedResource } from "../../../scripts/offline/mockCloud";
@@ -56,8 +57,7 @@ export async function declareAdministrators(cluster: PgCluster, admins: Identity
   for (const a of admins) await cluster.declareAdministrator(a.name, a.oid, armType(a.type));
 }
 
-export const asGuideAdministrators = (admins: Identity[]): GuideAdministrator[] =>
-  admins.map((a) => ({ principalName: a.name, principalType: a.type }));
+export const asGuideAdministrators = (admins: Identity[]): GuideAdministrator[] => admins.map((a) => ({ name: a.name, type: a.type }));
 
 /** A resource as captured, with the resource options the translator honours. */
 export interface CapturedResource extends RegisteredResource {

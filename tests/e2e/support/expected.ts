@@ -3,7 +3,7 @@
  * from components/accessPlan.ts, so a planning mistake cannot hide itself), in the line format of
  * catalog.accessOf.
  */
-import type { Preset } from "../../../components/accessPlan";
+import type { Preset } from "../../../components/access/args";
 import type { PrincipalType } from "../../../components/principals";
 
 /** Objects present in a schema when the privileges are read. */

@@ -1,15 +1,9 @@
-import { AccessInput, AccessEntryArgs } from "../components/EntraDatabaseAccess";
-import {
-  AccessPlan,
-  PRIVILEGES,
-  accessRoleName,
-  buildAccessPlan,
-  pgaadauthLabel,
-  planAccess,
-  validateAccessInput,
-} from "../components/accessPlan";
-import { InputError } from "../components/errors";
-import { IDS } from "./support/fixtures";
+import type { AccessInput, AccessEntryArgs } from "../../components/access/args";
+import { PRIVILEGES, accessRoleName } from "../../components/access/naming";
+import { AccessPlan, accessIssues, buildAccessPlan, pgaadauthLabel, planAccess } from "../../components/access/plan";
+import { validateAccessInput } from "../../components/access/validate";
+import { InputError } from "../../components/errors";
+import { IDS } from "../support/fixtures";
 
 const ORDERS = { name: "orders", schemas: ["public", "reporting"] };
 
@@ -204,7 +198,6 @@ describe("the plan's shape", () => {
     const plan = planAccess(
       input({
         principal: { name: DEPLOYER, type: "ServicePrincipal" },
-        administrator: true,
         grants: [{ database: "orders", preset: "read" }],
       }),
     );
@@ -233,9 +226,10 @@ describe("the plan's shape", () => {
   });
 
   it("gives administrators memberships as separate grants, since Azure owns their roles", () => {
-    const plan = planAccess(
-      input({ principal: { name: "pg-dba", type: "Group" }, administrator: true, grants: [{ database: "orders", preset: "read" }] }),
-    );
+    const plan = planAccess({
+      ...input({ principal: { name: "pg-dba", type: "Group" }, grants: [{ database: "orders", preset: "read" }] }),
+      administrators: ["pg-dba"],
+    });
     expect(plan.principals).toEqual([expect.objectContaining({ name: "pg-dba", administrator: true, memberOf: ["orders_read"] })]);
     expect(plan.memberships).toContainEqual(expect.objectContaining({ role: "pg-dba", grantRole: "orders_read", withAdminOption: false }));
   });
@@ -273,6 +267,20 @@ const reader = (over: Partial<AccessEntryArgs> = {}): AccessEntryArgs => ({
 });
 
 const BAD: Bad[] = [
+  [
+    "a managed identity reference on a group",
+    { ...input(reader({ principal: { name: "Data Readers", type: "Group", managedIdentity: { principalId: IDS.readers } } })) },
+    "access[0].principal.managedIdentity",
+  ],
+  [
+    "a managed identity whose principal id is not a UUID",
+    {
+      ...input(
+        reader({ principal: { name: "id-orders-api", type: "ManagedIdentity", managedIdentity: { principalId: "id-orders-api" } } }),
+      ),
+    },
+    "access[0].principal.managedIdentity.principalId",
+  ],
   ["no databases", { databases: [], access: [] }, "databases"],
   ["reserved database", { databases: [{ name: "postgres" }] }, "databases[0].name"],
   ["database name over 63 bytes", { databases: [{ name: "d".repeat(64) }] }, "databases[0].name"],
@@ -536,7 +544,7 @@ describe("edge input", () => {
 describe("bad input", () => {
   it.each(BAD)("rejects %s, naming the field", (_what, partial, field) => {
     const bad = { deployer: DEPLOYER, ...partial };
-    const issues = validateAccessInput(bad);
+    const issues = accessIssues(bad);
     expect(issues.map((i) => i.field)).toContain(field);
     expect(() => planAccess(bad)).toThrow(InputError);
   });
@@ -545,5 +553,29 @@ describe("bad input", () => {
     const i = input(reader({ principal: { name: "Data Readers", type: "Group" } }));
     expect(validateAccessInput(i, { objectIdsLookedUp: true })).toEqual([]);
     expect(buildAccessPlan(i).principals[0].name).toBe("Data Readers");
+  });
+});
+
+describe("a managed identity given as its resource", () => {
+  it("takes the identity's principal id as its object id, in lower case, for the label", () => {
+    const plan = planAccess(
+      input({
+        principal: { name: "id-orders-api", type: "ManagedIdentity", managedIdentity: { principalId: IDS.ciApp.toUpperCase() } },
+        grants: [{ database: "orders", preset: "readWrite" }],
+      }),
+    );
+    expect(plan.principals).toEqual([expect.objectContaining({ name: "id-orders-api", objectId: IDS.ciApp, administrator: false })]);
+  });
+
+  it("refuses an objectId that is not the resource's principal id, naming both", () => {
+    const issues = validateAccessInput(
+      input({
+        principal: { name: "id-orders-api", type: "ManagedIdentity", objectId: IDS.bob, managedIdentity: { principalId: IDS.ciApp } },
+        grants: [{ database: "orders", preset: "read" }],
+      }),
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({ field: "access[0].principal.objectId", value: IDS.bob, allowed: expect.stringContaining(IDS.ciApp) }),
+    ]);
   });
 });

@@ -1,0 +1,148 @@
+/**
+ * Stacks made with 0.1.0 keep every resource under the current API: the same programs, written the new
+ * way (CHANGELOG's migrations), register the same URNs with the same inputs and options as 0.1.0 did.
+ * The baselines were captured from 0.1.0 itself (tests/data/urn-baseline/README.md), never from this code.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { managedidentity } from "@pulumi/azure-native";
+import { EntraPostgres } from "../components";
+import { DirectoryEntry, RecordedResource, installMockCloud, settle } from "../scripts/offline/mockCloud";
+
+const ROOT = path.resolve(__dirname, "..");
+const SUBSCRIPTION = "/subscriptions/00000000-0000-4000-8000-00000000000a/resourceGroups/rg/providers/Microsoft.Network";
+const DIRECTORY: DirectoryEntry[] = [
+  { objectId: "0b0e6f39-5b1c-4d6e-9a51-7d2c1f3a9e01", type: "Group", name: "pg-orders-dba" },
+  { objectId: "5a1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", type: "User", name: "alice@contoso.com" },
+  { objectId: "9e5b6a7f-8c9d-4e0f-9a1b-3c4d5e6f7081", type: "Group", name: "Orders Analysts" },
+];
+
+interface Row {
+  urn: string;
+  inputs: Record<string, unknown>;
+  deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
+}
+
+function baseline(name: string): Row[] {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, "tests/data/urn-baseline", `${name}.json`), "utf8")) as Row[];
+}
+
+function rows(resources: RecordedResource[]): Row[] {
+  return resources
+    .map((r) => ({
+      urn: r.urn,
+      inputs: r.inputs,
+      deleteBeforeReplace: r.deleteBeforeReplace ?? false,
+      ignoreChanges: r.ignoreChanges ?? [],
+    }))
+    .sort((a, b) => a.urn.localeCompare(b.urn));
+}
+
+async function registered(program: () => void): Promise<Row[]> {
+  const cloud = installMockCloud({ directory: DIRECTORY });
+  program();
+  await settle();
+  return rows(cloud.resources);
+}
+
+/** index.ts with a stack's config, in a module registry of its own so that each stack runs the program afresh. */
+function stackRows(stack: string): Promise<Row[]> {
+  const config = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config as Record<string, unknown>;
+  let result: Promise<Row[]> | undefined;
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const offline = require("../scripts/offline/mockCloud") as typeof import("../scripts/offline/mockCloud");
+    const cloud = offline.installMockCloud({ config, stack, directory: DIRECTORY });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(path.join(ROOT, "index.ts"));
+    result = offline.settle().then(() => rows(cloud.resources));
+  });
+  return result!;
+}
+
+// The two programs of capture-0.1.0.ts.txt, as they are written now.
+const PROGRAMS: Record<string, () => void> = {
+  "vnet-managed-identity": () => {
+    const api = new managedidentity.UserAssignedIdentity("api", { resourceGroupName: "rg-orders-dev", resourceName: "id-orders-api" });
+    const ops = new managedidentity.UserAssignedIdentity("ops", { resourceGroupName: "rg-orders-dev", resourceName: "id-orders-ops" });
+    new EntraPostgres("orders", {
+      server: {
+        resourceGroupName: "rg-orders-dev",
+        serverName: "pg-orders-vnet",
+        version: "16",
+        sku: { name: "Standard_D4ds_v5", tier: "GeneralPurpose" },
+        highAvailability: "ZoneRedundant",
+        administrators: [
+          { name: "pg-orders-dba", type: "Group" },
+          { name: "id-orders-ops", type: "ManagedIdentity", managedIdentity: ops },
+        ],
+        network: {
+          mode: "vnet",
+          delegatedSubnetId: `${SUBSCRIPTION}/virtualNetworks/v/subnets/s`,
+          privateDnsZoneId: `${SUBSCRIPTION}/privateDnsZones/orders.private.postgres.database.azure.com`,
+        },
+        serverParameters: { log_min_duration_statement: "500" },
+        tags: { env: "test" },
+      },
+      deployer: { name: "ci-orders-deployer", type: "ServicePrincipal", objectId: "d0d0d0d0-0000-4000-8000-00000000000d" },
+      databases: [{ name: "orders", schemas: ["public", "reporting"] }, { name: "billing" }],
+      access: [
+        {
+          principal: { name: "id-orders-api", type: "ManagedIdentity", objectId: api.principalId },
+          grants: [
+            { database: "orders", preset: "readWrite" },
+            { database: "billing", preset: "read", schemas: ["public"] },
+          ],
+        },
+        { principal: { name: "Orders Analysts", type: "Group" }, grants: [{ database: "orders", preset: "read", schemas: ["reporting"] }] },
+        {
+          principal: { name: "alice@contoso.com", type: "User" },
+          grants: [{ database: "billing", privileges: { table: ["SELECT", "INSERT"] } }],
+        },
+        { principal: { name: "pg-orders-dba", type: "Group" }, grants: [{ database: "orders", preset: "owner" }] },
+      ],
+    });
+  },
+  "private-endpoint": () => {
+    new EntraPostgres("pe", {
+      server: {
+        resourceGroupName: "rg-orders-dev",
+        serverName: "pg-orders-pe",
+        administrators: [{ name: "alice@contoso.com", type: "User", objectId: "5a1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" }],
+        network: {
+          mode: "privateEndpoint",
+          subnetId: `${SUBSCRIPTION}/virtualNetworks/v/subnets/pe`,
+          privateDnsZoneId: `${SUBSCRIPTION}/privateDnsZones/privatelink.postgres.database.azure.com`,
+        },
+      },
+      deployer: { name: "ci-orders-deployer", type: "ServicePrincipal" },
+      roleCreator: "alice@contoso.com",
+      databases: [{ name: "pe" }],
+      access: [{ principal: { name: "Orders Analysts", type: "Group" }, grants: [{ database: "pe", preset: "read" }] }],
+    });
+  },
+};
+
+jest.setTimeout(30_000);
+
+describe("a stack made with 0.1.0, planned with the current API", () => {
+  const cases: [string, () => Promise<Row[]>][] = [
+    ["stack-dev", () => stackRows("dev")],
+    ["stack-prod", () => stackRows("prod")],
+    ...Object.entries(PROGRAMS).map(([name, program]): [string, () => Promise<Row[]>] => [name, () => registered(program)]),
+  ];
+
+  it.each(cases)("%s: the same resources, so nothing is replaced or added", async (name, run) => {
+    const now = await run();
+    const before = baseline(name);
+    expect(before.length).toBeGreaterThan(30);
+    expect(now.map((r) => r.urn)).toEqual(before.map((r) => r.urn));
+  });
+
+  it.each(cases)("%s: the same inputs and options, so nothing is updated either", async (name, run) => {
+    const now = new Map((await run()).map((r) => [r.urn, r]));
+    for (const old of baseline(name)) expect({ urn: old.urn, ...now.get(old.urn) }).toEqual(old);
+  });
+});
