@@ -45,17 +45,20 @@ async function main(): Promise<void> {
   if (mode === "stack") {
     const config = (parse(fs.readFileSync(path.join(ROOT, `Pulumi.${arg}.yaml`), "utf8"))?.config ?? {}) as Record<string, unknown>;
     cloud = installMockCloud({ config, stack: arg });
+    await cloud.ready;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(path.join(ROOT, "index.ts"));
     scenario = `stack ${arg} (index.ts, Pulumi.${arg}.yaml)`;
   } else if (mode === "admins") {
     cloud = installMockCloud({});
+    await cloud.ready;
     const args = withAdmins(Number(arg));
     args.server!.serverName = `pg-chain-${arg}`;
     new EntraPostgres(`chain${arg}`, args);
     scenario = `${arg} administrators, public network`;
   } else if (mode === "network") {
     cloud = installMockCloud({});
+    await cloud.ready;
     const args = withAdmins(5);
     const subnet =
       "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets";

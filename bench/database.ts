@@ -167,6 +167,7 @@ async function main(): Promise<void> {
   const plan = buildAccessPlan(input);
 
   const cloud = installMockCloud({});
+  await cloud.ready;
   const provider = new postgresql.Provider("bench", { host: "127.0.0.1", username: DEPLOYER.name, superuser: false });
   new EntraDatabaseAccess("bench", { provider, ...input }, { providers: [provider] as pulumi.ProviderResource[] });
   await settle();

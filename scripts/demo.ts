@@ -35,7 +35,9 @@ interface Principal {
 async function main(): Promise<void> {
   const config = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")).config as Record<string, unknown>;
   const deployer = config[`${NS}:deployer`] as Principal;
-  const admins = [...((config[`${NS}:administrators`] as Principal[]) ?? []), { ...deployer, objectId: FAKE_DEPLOYER }];
+  // The deployer is who the stack config says (deployer.objectId), as in CI; FAKE_DEPLOYER is the mocks' runner.
+  const deployerId = deployer.objectId ?? FAKE_DEPLOYER;
+  const admins = [...((config[`${NS}:administrators`] as Principal[]) ?? []), { ...deployer, objectId: deployerId }];
   const access = (config[`${NS}:access`] as { principal: { name: string; type: string; objectId?: string } }[]) ?? [];
 
   section("1. A local PostgreSQL with the pgaadauth stand-in");
@@ -59,11 +61,12 @@ async function main(): Promise<void> {
     };
     const { [`${NS}:deployerIpAddress`]: _ignored, ...withoutAddress } = config;
     const cloud = installMockCloud({ config: { ...withoutAddress, [`${NS}:existingServer`]: existingServer } });
+    await cloud.ready;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(path.join(ROOT, "index.ts")) as { loginGuide: never; loginGuideMarkdown: never };
     await settle();
     const sql = dependencyOrder(cloud.resources).filter((r) => r.type.startsWith("postgresql:index/"));
-    const token = cluster.token({ oid: FAKE_DEPLOYER });
+    const token = cluster.token({ oid: deployerId });
     // One stack state across both runs, as `pulumi up` twice on the same stack.
     const state = emptyState();
     const connect = () => (db: string) => cluster.connectAs(deployer.name, token, db);

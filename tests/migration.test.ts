@@ -42,24 +42,27 @@ function rows(resources: RecordedResource[]): Row[] {
 
 async function registered(program: () => void): Promise<Row[]> {
   const cloud = installMockCloud({ directory: DIRECTORY });
+  await cloud.ready;
   program();
   await settle();
   return rows(cloud.resources);
 }
 
 /** index.ts with a stack's config, in a module registry of its own so that each stack runs the program afresh. */
-function stackRows(stack: string): Promise<Row[]> {
+async function stackRows(stack: string): Promise<Row[]> {
   const config = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config as Record<string, unknown>;
-  let result: Promise<Row[]> | undefined;
-  jest.isolateModules(() => {
+  let result: Row[] = [];
+  await jest.isolateModulesAsync(async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const offline = require("../scripts/offline/mockCloud") as typeof import("../scripts/offline/mockCloud");
     const cloud = offline.installMockCloud({ config, stack, directory: DIRECTORY });
+    await cloud.ready;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(path.join(ROOT, "index.ts"));
-    result = offline.settle().then(() => rows(cloud.resources));
+    await offline.settle();
+    result = rows(cloud.resources);
   });
-  return result!;
+  return result;
 }
 
 // The two programs of capture-0.1.0.ts.txt, as they are written now.

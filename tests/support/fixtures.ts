@@ -37,6 +37,7 @@ export function validServerArgs(): EntraPostgresServerArgs {
 /** Runs a program under fresh mocks and waits for every registration to be answered. */
 export async function evaluate(program: () => unknown, options: MockCloudOptions = {}): Promise<{ cloud: MockCloud; error?: unknown }> {
   const cloud = installMockCloud({ directory: DIRECTORY, ...options });
+  await cloud.ready;
   let error: unknown;
   try {
     program();
