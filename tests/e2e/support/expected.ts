@@ -1,6 +1,6 @@
 /**
  * What each preset must give, written out by hand from the README and the GrantArgs docs (not derived
- * from components/accessPlan.ts, so a planning mistake cannot hide itself), in the line format of
+ * from components/access/plan.ts, so a planning mistake cannot hide itself), in the line format of
  * catalog.accessOf.
  */
 import type { Preset } from "../../../components/access/args";
