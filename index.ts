@@ -6,17 +6,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   AccessEntryArgs,
-  AdministratorArgs,
   DatabaseArgs,
-  DeployerArgs,
+  DiagnosticSettingArgs,
   EntraPostgres,
   ExistingServerArgs,
-  DiagnosticSettingArgs,
   FirewallRuleArgs,
+  HighAvailabilityMode,
   LockArgs,
   MaintenanceWindowArgs,
   PgBouncerArgs,
   ServerExtensionsArgs,
+  PostgresVersion,
+  PrincipalArgs,
+  SkuArgs,
 } from "./components";
 
 const config = new pulumi.Config();
@@ -30,12 +32,13 @@ const postgres = new EntraPostgres("orders", {
           resourceGroupName: config.require("resourceGroupName"),
           location: config.get("location"),
           serverName: config.get("serverName"),
-          version: config.get("version"),
-          sku: config.getObject<{ name: string; tier: string }>("sku"),
-          highAvailability: config.get("highAvailability"),
+          // Checked by the component, with an error naming the key and the values allowed.
+          version: config.get("version") as PostgresVersion | undefined,
+          sku: config.getObject<SkuArgs>("sku"),
+          highAvailability: config.get("highAvailability") as HighAvailabilityMode | undefined,
           backup: { retentionDays: config.getNumber("backupRetentionDays"), geoRedundant: config.getBoolean("geoRedundantBackup") },
           groupSync: config.getBoolean("groupSync"),
-          administrators: config.getObject<AdministratorArgs[]>("administrators") ?? [],
+          administrators: config.getObject<PrincipalArgs[]>("administrators") ?? [],
           network: { mode: "public", firewallRules: config.getObject<FirewallRuleArgs[]>("firewallRules") ?? [] },
           tags: config.getObject<Record<string, string>>("tags"),
           protect: config.getBoolean("protect"),
@@ -46,14 +49,15 @@ const postgres = new EntraPostgres("orders", {
           pgBouncer: config.getObject<PgBouncerArgs>("pgBouncer"),
         },
       }),
-  deployer: config.requireObject<DeployerArgs>("deployer"),
+  deployer: config.requireObject<PrincipalArgs>("deployer"),
+  deployerIpAddress: config.get("deployerIpAddress"),
   databases: config.requireObject<DatabaseArgs[]>("databases"),
   access: config.getObject<AccessEntryArgs[]>("access") ?? [],
   roleCreator: config.get("roleCreator"),
 });
 
 export const fqdn = postgres.fqdn;
-export const serverId = postgres.server?.serverId;
+export const serverId = postgres.serverId;
 export const administrators = postgres.server?.administrators;
 export const loginGuide = postgres.loginGuide;
 export const loginGuideMarkdown = postgres.loginGuideMarkdown;

@@ -6,6 +6,9 @@
 module.exports = {
   transform: { "^.+\\.ts$": "ts-jest" },
   testEnvironment: "node",
+  // A hang guard, not a speed target (those live in the benchmark): a mock program that registers a
+  // whole stack can take several seconds on a loaded 2-core runner, past jest's 5 s default.
+  testTimeout: 30_000,
   roots: ["<rootDir>/tests"],
   testPathIgnorePatterns: [
     "/node_modules/",

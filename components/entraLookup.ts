@@ -5,8 +5,8 @@ import { InputError } from "./errors";
 import { PrincipalType } from "./principals";
 
 export interface PrincipalToLookUp {
-  principalName: string;
-  principalType: PrincipalType;
+  name: string;
+  type: PrincipalType;
   /** For service principals and managed identities: look up by application (client) id instead of name. */
   clientId?: pulumi.Input<string>;
 }
@@ -38,18 +38,18 @@ export function lookupObjectId(
   // Graph's own "not found" is terse and names no argument; say which principal and what to check.
   const notFound = (what: string) => (e: unknown) => {
     throw new InputError(component, [
-      { field, value: p.principalName, allowed: `${what} (lookup failed: ${e instanceof Error ? e.message : String(e)})` },
+      { field, value: p.name, allowed: `${what} (lookup failed: ${e instanceof Error ? e.message : String(e)})` },
     ]);
   };
-  switch (p.principalType) {
+  switch (p.type) {
     case "User":
       return pulumi.output(
-        azuread.getUser({ userPrincipalName: p.principalName }, opts).then((r) => {
-          if (options.exactUpn && r.userPrincipalName !== p.principalName) {
+        azuread.getUser({ userPrincipalName: p.name }, opts).then((r) => {
+          if (options.exactUpn && r.userPrincipalName !== p.name) {
             throw new InputError(component, [
               {
                 field: options.nameField ?? field,
-                value: p.principalName,
+                value: p.name,
                 allowed:
                   `the user's UPN exactly as Entra has it, ${r.userPrincipalName}: with group sync on, Azure makes the member's ` +
                   "role under that spelling, and PostgreSQL role names are case-sensitive",
@@ -62,7 +62,7 @@ export function lookupObjectId(
     case "Group":
       return pulumi.output(
         azuread
-          .getGroup({ displayName: p.principalName, securityEnabled: true }, opts)
+          .getGroup({ displayName: p.name, securityEnabled: true }, opts)
           .then((r) => r.objectId, notFound("the display name of exactly one security group, or set objectId")),
       );
     case "ServicePrincipal":
@@ -72,7 +72,7 @@ export function lookupObjectId(
         .apply((clientId) =>
           (clientId !== undefined
             ? azuread.getServicePrincipal({ clientId }, opts)
-            : azuread.getServicePrincipal({ displayName: p.principalName }, opts)
+            : azuread.getServicePrincipal({ displayName: p.name }, opts)
           ).then((r) => r.objectId, notFound("the display name (or clientId) of exactly one service principal, or set objectId")),
         );
   }

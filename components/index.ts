@@ -1,14 +1,19 @@
 /** Public surface of the package: the components, their argument types and the pure planners. */
-export * from "./EntraPostgres";
-export * from "./EntraPostgresServer";
-export * from "./EntraDatabaseAccess";
+export * from "./postgres/EntraPostgres";
+export * from "./server/EntraPostgresServer";
+export * from "./access/EntraDatabaseAccess";
+export * from "./postgres/args";
+export * from "./server/args";
+export * from "./access/args";
 export { InputError } from "./errors";
 export type { InputIssue } from "./errors";
-export { PRINCIPAL_TYPES, armPrincipalType, labelPrincipalType } from "./principals";
-export type { PrincipalType } from "./principals";
-export { PRESETS, planAccess, pgaadauthLabel } from "./accessPlan";
-export type { Preset, AccessPlan, ExplicitPrivileges } from "./accessPlan";
-export { SERVER_DEFAULTS, planServer } from "./serverPlan";
+export { PrincipalType, PRINCIPAL_TYPES, RESERVED_ROLES, armPrincipalType, labelPrincipalType } from "./principals";
+export type { PrincipalArgs, ManagedIdentityRef } from "./principals";
+export { PRESETS } from "./access/naming";
+export { planAccess, pgaadauthLabel } from "./access/plan";
+export type { AccessPlan } from "./access/plan";
+export { SERVER_DEFAULTS } from "./server/defaults";
+export { planServer } from "./server/plan";
 export { loginGuide, renderLoginGuide } from "./loginGuide";
 export type { LoginGuideEntry, LoginServerSettings } from "./loginGuide";
 export type {

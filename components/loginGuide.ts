@@ -9,9 +9,9 @@
  * - a group member logs in with the GROUP's name and their own token, unless group sync is on and
  *   Azure has made them a role of their own.
  */
-import type { AccessPlan } from "./accessPlan";
+import type { AccessPlan } from "./access/plan";
 import { LoginRoute, LoginRouteSettings, extraRoutes } from "./features/loginRoutes";
-import type { PrincipalType } from "./principals";
+import type { PrincipalArgs, PrincipalType } from "./principals";
 
 /** The server facts the login guide depends on; PgBouncer and read replicas add routes (features/loginRoutes). */
 export interface LoginServerSettings extends LoginRouteSettings {
@@ -23,11 +23,8 @@ export interface LoginServerSettings extends LoginRouteSettings {
   groupSync: boolean;
 }
 
-/** An administrator as the server reports it. */
-export interface GuideAdministrator {
-  principalName: string;
-  principalType: PrincipalType;
-}
+/** An administrator as the guide needs it: its name and type. */
+export type GuideAdministrator = Pick<PrincipalArgs, "name" | "type">;
 
 /** How one principal logs in. */
 export interface LoginGuideEntry {
@@ -40,7 +37,8 @@ export interface LoginGuideEntry {
   port: number;
   /** Databases the principal may use, first one used in the commands. */
   databases: string[];
-  sslmode: "require";
+  /** Always "require": Azure accepts only TLS connections. */
+  sslmode: string;
   /** How this kind of identity signs in to Azure before asking for a token. */
   signIn: string;
   /** Prints an access token; its output is the password. */
@@ -76,7 +74,7 @@ export function loginGuide(plan: AccessPlan, server: LoginServerSettings, admini
   const byName = new Map<string, { type: PrincipalType; administrator: boolean; databases: string[] }>();
   const allDatabases = plan.databases.map((d) => d.name);
   for (const a of administrators) {
-    byName.set(a.principalName, { type: a.principalType, administrator: true, databases: [...allDatabases, "postgres"] });
+    byName.set(a.name, { type: a.type, administrator: true, databases: [...allDatabases, "postgres"] });
   }
   for (const p of plan.principals) {
     const databases = plan.access.filter((a) => a.role === p.name).map((a) => a.database);

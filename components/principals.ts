@@ -4,10 +4,71 @@
  * `pgaadauth_create_principal_with_oid` object type.
  */
 import { createHash } from "crypto";
+import type * as pulumi from "@pulumi/pulumi";
 
-/** The kinds of Entra principal a user can name. */
-export const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal", "ManagedIdentity"] as const;
-export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+/**
+ * The kind of an Entra principal. An object of literals (not a TypeScript enum) so that plain strings
+ * ("Group") type-check and the schema analyzer infers an enum for other languages.
+ */
+export const PrincipalType = {
+  /** A user: logs in with its UPN. */
+  User: "User",
+  /** A security group: members log in with the group's name and their own token. */
+  Group: "Group",
+  /** An application's service principal: logs in with its display name. */
+  ServicePrincipal: "ServicePrincipal",
+  /** A managed identity (a service principal Azure manages): logs in with its name. */
+  ManagedIdentity: "ManagedIdentity",
+} as const;
+export type PrincipalType = (typeof PrincipalType)[keyof typeof PrincipalType];
+
+/** The kinds of Entra principal a user can name, in one list for every check. */
+export const PRINCIPAL_TYPES: readonly PrincipalType[] = Object.values(PrincipalType);
+
+/** Who can run `pulumi up` and hold a token: not a group. */
+export const DEPLOYER_PRINCIPAL_TYPES: readonly PrincipalType[] = ["User", "ServicePrincipal", "ManagedIdentity"];
+
+/**
+ * Roles that exist on every Azure server, or that PostgreSQL keeps: never created, altered, granted to
+ * or used as a principal's name by us (Azure refuses changes to its restricted roles).
+ */
+export const RESERVED_ROLES = ["public", "azuresu", "azure_pg_admin", "azure_superuser", "replication", "localadmin"] as const;
+
+/** Anything shaped like an azure-native `managedidentity.UserAssignedIdentity` resource. */
+export interface ManagedIdentityRef {
+  /** The identity's principal id: the object id of its service principal. This is what ARM and the label need. */
+  principalId: pulumi.Input<string>;
+  /** The identity's client (application) id. Only used to catch it being passed as the object id. */
+  clientId?: pulumi.Input<string>;
+  /** The identity's name, which is its service principal's display name and so its login name. */
+  name?: pulumi.Input<string>;
+}
+
+/**
+ * A Microsoft Entra principal, the one shape for every place the package names one: server
+ * administrators, the deployer, an existing server's administrators and access entries.
+ */
+export interface PrincipalArgs {
+  /**
+   * Its PostgreSQL role name and login username: a user's UPN (guests: the `#EXT#` UPN); a group's,
+   * service principal's or managed identity's display name. At most 63 bytes; case-sensitive. A plain
+   * string: it names roles and child resources, so it must be known when the program runs.
+   */
+  name: string;
+  /** User, Group, ServicePrincipal or ManagedIdentity (the deployer: not Group). */
+  type: PrincipalType;
+  /**
+   * Its object id (UUID); for a managed identity its principal id, never its client id. Default: looked
+   * up in Entra with @pulumi/azuread (user by UPN, group by display name, service principal by clientId
+   * or display name), which needs directory read permission; for the deployer, the object id of whoever
+   * runs the program (set it so that a preview by another identity shows no change).
+   */
+  objectId?: pulumi.Input<string>;
+  /** Application (client) id of a service principal or managed identity: used for the lookup and to reject it as objectId. */
+  clientId?: pulumi.Input<string>;
+  /** For type ManagedIdentity: the identity resource (or its principalId, clientId and name). */
+  managedIdentity?: ManagedIdentityRef;
+}
 
 /** ARM's `PrincipalType` enum in Microsoft.DBforPostgreSQL 2025-08-01. */
 export type ArmPrincipalType = "User" | "Group" | "ServicePrincipal";

@@ -19,7 +19,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigMap, LocalWorkspace, OpMap, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
-import type { DeployerArgs } from "../components";
+import type { PrincipalArgs, PrincipalType } from "../components";
 import type { LoginGuideEntry } from "../components/loginGuide";
 
 const root = path.resolve(__dirname, "..");
@@ -35,14 +35,14 @@ async function main(): Promise<void> {
   const stackName = process.env.ACCEPTANCE_STACK ?? `acceptance-${Date.now().toString(36)}`;
   if (process.argv[2] === "destroy") return destroyLeftover(stackName);
 
-  const deployer: DeployerArgs = {
-    principalName: required("ACCEPTANCE_DEPLOYER"),
-    principalType: (process.env.ACCEPTANCE_DEPLOYER_TYPE ?? "ServicePrincipal") as DeployerArgs["principalType"],
-    ipAddress: await publicIpAddress(),
+  const deployer: PrincipalArgs = {
+    name: required("ACCEPTANCE_DEPLOYER"),
+    type: (process.env.ACCEPTANCE_DEPLOYER_TYPE ?? "ServicePrincipal") as PrincipalType,
   };
+  const deployerIpAddress = await publicIpAddress();
   const stack = await LocalWorkspace.createStack({ stackName, workDir: root });
   try {
-    await stack.setAllConfig(stackConfig(stackName, deployer));
+    await stack.setAllConfig(stackConfig(stackName, deployer, deployerIpAddress));
     step(`up ${stackName}`);
     await stack.up({ onOutput, ...policy });
 
@@ -51,8 +51,8 @@ async function main(): Promise<void> {
     const changes = changed(second.summary.resourceChanges);
     if (changes.length > 0) throw new Error(`the second up was not a no-op: ${changes.join(", ")}`);
 
-    step(`login as ${deployer.principalName}, as the login guide says`);
-    loginAsGuideSays(second.outputs.loginGuide?.value as LoginGuideEntry[] | undefined, deployer.principalName);
+    step(`login as ${deployer.name}, as the login guide says`);
+    loginAsGuideSays(second.outputs.loginGuide?.value as LoginGuideEntry[] | undefined, deployer.name);
     step("acceptance passed");
   } finally {
     // Destroy even after a failure; if destroying fails too, say so without hiding the first error.
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
 }
 
 /** A small, cheap server in its own stack; values that are objects go in as JSON, as config.getObject reads them. */
-function stackConfig(stackName: string, deployer: DeployerArgs): ConfigMap {
+function stackConfig(stackName: string, deployer: PrincipalArgs, deployerIpAddress: string): ConfigMap {
   const values: Record<string, unknown> = {
     resourceGroupName: required("ACCEPTANCE_RESOURCE_GROUP"),
     location: process.env.ACCEPTANCE_LOCATION,
@@ -72,6 +72,7 @@ function stackConfig(stackName: string, deployer: DeployerArgs): ConfigMap {
     serverName: `pg-${stackName.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`.slice(0, 63).replace(/-+$/, ""),
     sku: { name: "Standard_B1ms", tier: "Burstable" },
     deployer,
+    deployerIpAddress,
     databases: [{ name: "orders", schemas: ["public", "reporting"] }],
     tags: { purpose: "acceptance", stack: stackName },
   };

@@ -27,15 +27,17 @@ const ROOT = path.resolve(__dirname, "..");
 const NS = "entra-postgres";
 
 interface Principal {
-  principalName: string;
-  principalType: "User" | "Group" | "ServicePrincipal" | "ManagedIdentity";
+  name: string;
+  type: "User" | "Group" | "ServicePrincipal" | "ManagedIdentity";
   objectId?: string;
 }
 
 async function main(): Promise<void> {
   const config = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")).config as Record<string, unknown>;
   const deployer = config[`${NS}:deployer`] as Principal;
-  const admins = [...((config[`${NS}:administrators`] as Principal[]) ?? []), { ...deployer, objectId: FAKE_DEPLOYER }];
+  // The deployer is who the stack config says (deployer.objectId), as in CI; FAKE_DEPLOYER is the mocks' runner.
+  const deployerId = deployer.objectId ?? FAKE_DEPLOYER;
+  const admins = [...((config[`${NS}:administrators`] as Principal[]) ?? []), { ...deployer, objectId: deployerId }];
   const access = (config[`${NS}:access`] as { principal: { name: string; type: string; objectId?: string } }[]) ?? [];
 
   section("1. A local PostgreSQL with the pgaadauth stand-in");
@@ -43,11 +45,11 @@ async function main(): Promise<void> {
   try {
     for (const a of admins) {
       await cluster.declareAdministrator(
-        a.principalName,
-        a.objectId ?? fakeUuid(a.principalName),
-        a.principalType === "ManagedIdentity" ? "ServicePrincipal" : a.principalType,
+        a.name,
+        a.objectId ?? fakeUuid(a.name),
+        a.type === "ManagedIdentity" ? "ServicePrincipal" : a.type,
       );
-      console.log(`administrator ${a.principalName} (${a.principalType}) declared, as ARM would`);
+      console.log(`administrator ${a.name} (${a.type}) declared, as ARM would`);
     }
 
     section("2. index.ts applied to it (Pulumi.dev.yaml, existing-server mode)");
@@ -55,24 +57,23 @@ async function main(): Promise<void> {
       fqdn: cluster.host,
       port: cluster.port,
       groupSync: false,
-      administrators: admins.map(({ principalName, principalType }) => ({ principalName, principalType })),
+      administrators: admins.map(({ name, type }) => ({ name, type })),
     };
-    const { ipAddress: _ignored, ...deployerWithoutAddress } = deployer as Principal & { ipAddress?: string };
-    const cloud = installMockCloud({
-      config: { ...config, [`${NS}:existingServer`]: existingServer, [`${NS}:deployer`]: deployerWithoutAddress },
-    });
+    const { [`${NS}:deployerIpAddress`]: _ignored, ...withoutAddress } = config;
+    const cloud = installMockCloud({ config: { ...withoutAddress, [`${NS}:existingServer`]: existingServer } });
+    await cloud.ready;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(path.join(ROOT, "index.ts")) as { loginGuide: never; loginGuideMarkdown: never };
     await settle();
     const sql = dependencyOrder(cloud.resources).filter((r) => r.type.startsWith("postgresql:index/"));
-    const token = cluster.token({ oid: FAKE_DEPLOYER });
+    const token = cluster.token({ oid: deployerId });
     // One stack state across both runs, as `pulumi up` twice on the same stack.
     const state = emptyState();
-    const connect = () => (db: string) => cluster.connectAs(deployer.principalName, token, db);
-    const providerSettings = { username: deployer.principalName, superuser: false, databaseDefault: "postgres" };
+    const connect = () => (db: string) => cluster.connectAs(deployer.name, token, db);
+    const providerSettings = { username: deployer.name, superuser: false, databaseDefault: "postgres" };
     const report = await applyResources(sql, state, connect, providerSettings);
     console.log(
-      `first up: ${report.created.length} resources created by ${deployer.principalName} with its own token ` +
+      `first up: ${report.created.length} resources created by ${deployer.name} with its own token ` +
         `(${report.statements.filter((s) => s.kind === "write").length} writing statements)`,
     );
     const again = await applyResources(sql, state, connect, providerSettings, { refresh: true });

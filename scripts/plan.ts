@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   const config = (parse(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
   const cloud = installMockCloud({ config, stack });
+  await cloud.ready;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program = require(path.join(root, "index.ts")) as Record<string, unknown>;
   await settle();

@@ -3,7 +3,8 @@
  * against Microsoft.DBforPostgreSQL 2025-08-01 from Azure's own OpenAPI spec.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { EntraPostgresServer, EntraPostgresServerArgs } from "../components/EntraPostgresServer";
+import { EntraPostgresServer } from "../components/server/EntraPostgresServer";
+import type { EntraPostgresServerArgs } from "../components/server/args";
 import { ArmContract, CONTRACT_TYPES } from "./support/armContract";
 import { IDS, evaluate, validServerArgs } from "./support/fixtures";
 import type { RecordedResource } from "../scripts/offline/mockCloud";
@@ -79,13 +80,13 @@ const SCENARIOS: [string, (a: EntraPostgresServerArgs) => void][] = [
     "every principal type, the deployer and a Burstable size",
     (a) => {
       a.sku = { name: "Standard_B1ms", tier: "Burstable" };
-      a.administrators!.push({ principalName: "ci-deployer", principalType: "ServicePrincipal", clientId: IDS.ciAppClient });
+      a.administrators!.push({ name: "ci-deployer", type: "ServicePrincipal", clientId: IDS.ciAppClient });
       a.administrators!.push({
-        principalName: "id-orders-api",
-        principalType: "ManagedIdentity",
+        name: "id-orders-api",
+        type: "ManagedIdentity",
         managedIdentity: { principalId: IDS.bob, name: "id-orders-api" },
       });
-      a.deployerAdministrator = { principalName: "deploy@contoso.com", principalType: "User" };
+      a.deployerAdministrator = { name: "deploy@contoso.com", type: "User" };
       a.network = {
         mode: "public",
         allowAzureServices: true,

@@ -28,29 +28,28 @@ function stackConfig(example: string, stack: string): Record<string, unknown> {
  * Evaluates an example program under fresh mocks. Pulumi's mocks are process-global, so each program
  * gets a fresh module registry (its own @pulumi/pulumi runtime), as tests/policy.test.ts does.
  */
-function evaluateExample(example: string, options: MockCloudOptions): Promise<Evaluated> {
-  let result!: Promise<Evaluated>;
-  jest.isolateModules(() => {
+async function evaluateExample(example: string, options: MockCloudOptions): Promise<Evaluated> {
+  let result!: Evaluated;
+  await jest.isolateModulesAsync(async () => {
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { installMockCloud, settle, valueOf } = require("../scripts/offline/mockCloud") as typeof import("../scripts/offline/mockCloud");
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     const cloud = installMockCloud({ directory: DIRECTORY, ...options });
+    await cloud.ready;
     const program = require(path.join(examples, example, "index.ts")) as Record<string, unknown>;
     /* eslint-enable @typescript-eslint/no-require-imports */
-    result = (async () => {
-      await settle();
-      const exports: Record<string, unknown> = {};
-      const secretExports: string[] = [];
-      for (const [key, value] of Object.entries(program)) {
-        if (pulumi.Output.isInstance(value)) {
-          exports[key] = await valueOf(value);
-          if (await pulumi.isSecret(value)) secretExports.push(key);
-        } else {
-          exports[key] = value;
-        }
+    await settle();
+    const exports: Record<string, unknown> = {};
+    const secretExports: string[] = [];
+    for (const [key, value] of Object.entries(program)) {
+      if (pulumi.Output.isInstance(value)) {
+        exports[key] = await valueOf(value);
+        if (await pulumi.isSecret(value)) secretExports.push(key);
+      } else {
+        exports[key] = value;
       }
-      return { cloud, exports, secretExports };
-    })();
+    }
+    result = { cloud, exports, secretExports };
   });
   return result;
 }
@@ -81,7 +80,8 @@ beforeAll(async () => {
     config: stackConfig("app", "prod"),
     stackOutputs: { [PLATFORM_STACK]: platform.exports },
   });
-});
+  // Two whole programs, each in a fresh module registry: over jest's 5 s default on a busy 2-core machine.
+}, 60_000);
 
 const one = (cloud: MockCloud, type: string, match: (r: RecordedResource) => boolean = () => true): RecordedResource => {
   const found = cloud.byType(type).filter(match);

@@ -1,7 +1,7 @@
 import { execFileSync } from "child_process";
 import { parse as parseUri } from "pg-connection-string";
-import { planAccess } from "../components/accessPlan";
-import { AccessEntryArgs } from "../components/EntraDatabaseAccess";
+import { planAccess } from "../components/access/plan";
+import type { AccessEntryArgs } from "../components/access/args";
 import { LoginGuideEntry, TOKEN_COMMAND, conninfoValue, loginGuide, renderLoginGuide, shellQuote, typed } from "../components/loginGuide";
 import { IDS } from "./support/fixtures";
 
@@ -21,7 +21,7 @@ const ACCESS: AccessEntryArgs[] = [
 const plan = planAccess({ databases: [{ name: "orders" }], access: ACCESS, deployer: "pg-dba" });
 
 function guide(groupSync = false): Map<string, LoginGuideEntry> {
-  const entries = loginGuide(plan, { host: HOST, groupSync }, [{ principalName: "pg-dba", principalType: "Group" }]);
+  const entries = loginGuide(plan, { host: HOST, groupSync }, [{ name: "pg-dba", type: "Group" }]);
   return new Map(entries.map((e) => [e.principal, e]));
 }
 

@@ -320,16 +320,18 @@ describe("the pack over the offline plan", () => {
 type Inputs = Record<string, unknown>;
 
 /** Evaluates index.ts with Pulumi.<stack>.yaml under the mocks, as scripts/plan.ts does, in a fresh module registry. */
-function planResources(stack: string): Promise<RecordedResource[]> {
-  let resources!: Promise<RecordedResource[]>;
-  jest.isolateModules(() => {
+async function planResources(stack: string): Promise<RecordedResource[]> {
+  let resources: RecordedResource[] = [];
+  await jest.isolateModulesAsync(async () => {
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { installMockCloud, settle } = require("../scripts/offline/mockCloud") as typeof import("../scripts/offline/mockCloud");
     const config = parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")).config as Record<string, unknown>;
     const cloud = installMockCloud({ config, stack });
+    await cloud.ready;
     require(path.join(root, "index.ts"));
     /* eslint-enable @typescript-eslint/no-require-imports */
-    resources = settle().then(() => cloud.resources);
+    await settle();
+    resources = cloud.resources;
   });
   return resources;
 }

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { managedidentity, network, privatedns, resources } from "@pulumi/azure-native";
-import { AdministratorArgs, DeployerArgs, EntraPostgres } from "../../components";
+import { EntraPostgres, HighAvailabilityMode, PrincipalArgs } from "../../components";
 
 const config = new pulumi.Config();
 const location = config.require("location");
@@ -71,9 +71,9 @@ const postgres = new EntraPostgres(name, {
     resourceGroupName: group.name,
     location,
     serverName: `pg-${name}`,
-    highAvailability: config.get("highAvailability"),
+    highAvailability: config.get("highAvailability") as HighAvailabilityMode | undefined,
     backup: { geoRedundant: config.getBoolean("geoRedundantBackup") },
-    administrators: config.getObject<AdministratorArgs[]>("administrators") ?? [],
+    administrators: config.getObject<PrincipalArgs[]>("administrators") ?? [],
     network: {
       mode: "vnet",
       delegatedSubnetId: postgresSubnet.id,
@@ -83,7 +83,7 @@ const postgres = new EntraPostgres(name, {
     },
     tags,
   },
-  deployer: config.requireObject<DeployerArgs>("deployer"),
+  deployer: config.requireObject<PrincipalArgs>("deployer"),
   databases: [{ name: database }],
   access: [
     {

@@ -24,6 +24,8 @@ export interface RecordedResource {
   ignoreChanges?: string[];
   /** The `deleteBeforeReplace` option. */
   deleteBeforeReplace?: boolean;
+  /** The `retainOnDelete` option. */
+  retainOnDelete?: boolean;
 }
 
 /** A principal in the fake Entra directory. */
@@ -135,6 +137,14 @@ export class MockCloud implements pulumi.runtime.Mocks {
   private readonly servers: ExistingServer[];
   private readonly preview: boolean;
 
+  /** Resolves once the root stack exists: construct the program's resources after it. */
+  readonly ready: Promise<void>;
+  private readonly constructed = new Map<pulumi.Resource, Construction>();
+  /** Constructed but not yet answered, by `type::name`, oldest first. */
+  private readonly unanswered = new Map<string, Construction[]>();
+  /** Counts every construction, registration and invoke, so `settled` can tell when the program is quiet. */
+  private events = 0;
+
   constructor(options: MockCloudOptions = {}) {
     this.preview = options.preview ?? false;
     this.directory = options.directory ?? [];
@@ -143,6 +153,55 @@ export class MockCloud implements pulumi.runtime.Mocks {
     this.deployerObjectId = options.deployerObjectId ?? FAKE_DEPLOYER;
     this.stackOutputs = options.stackOutputs;
     this.servers = options.servers ?? [];
+    this.ready = new Promise<void>((resolve) => (this.startStack = resolve));
+  }
+
+  private startStack?: () => void;
+
+  /** Makes the root stack on the mocks just installed (its name is the project's and the stack's). */
+  start(): void {
+    new pulumi.runtime.Stack(async () => {
+      pulumi.runtime.registerStackTransformation((a) => this.transformation(a));
+      this.startStack?.();
+      return {};
+    });
+  }
+
+  /**
+   * Sees every resource as it is constructed, with the options `newResource` never gets. The URN is
+   * the engine's: the parent's type and this one's, the root stack left out, as Pulumi names resources.
+   */
+  private transformation(args: pulumi.ResourceTransformationArgs): undefined {
+    this.events++;
+    const parent = args.opts.parent ? this.constructed.get(args.opts.parent)?.record.urn : undefined;
+    const type = parent ? `${parent.split("::")[2].split("$").pop()}$${args.type}` : args.type;
+    const record: RecordedResource = {
+      type: args.type,
+      name: args.name,
+      urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${type}::${args.name}`,
+      parent,
+      dependencies: [],
+      // Known when the mocks answer: the resource is still being constructed here.
+      custom: false,
+      inputs: {},
+      ...(args.opts.ignoreChanges?.length ? { ignoreChanges: args.opts.ignoreChanges } : {}),
+      ...((args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+      ...(args.opts.retainOnDelete ? { retainOnDelete: true } : {}),
+    };
+    const waitsOn = (async () => {
+      const [explicit, [, byProperty]] = await Promise.all([
+        resourcesIn(args.opts.dependsOn),
+        pulumi.runtime.serializeResourceProperties(`mockCloud:${args.name}`, args.props),
+      ]);
+      return [...explicit, ...[...byProperty.values()].flatMap((set) => [...set])];
+      // An input that fails fails the registration too, and the program reports that; here it only
+      // means there is nothing more to wait on.
+    })().catch(() => []);
+    const construction = { resource: args.resource, record, waitsOn };
+    this.constructed.set(args.resource, construction);
+    const key = `${args.type}::${args.name}`;
+    this.unanswered.set(key, [...(this.unanswered.get(key) ?? []), construction]);
+    return undefined;
   }
 
   byType(type: string): RecordedResource[] {
@@ -156,6 +215,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    this.events++;
+    // The root stack installMockCloud makes is not part of the program.
+    if (args.type === "pulumi:pulumi:Stack") return { id: undefined, state: {} };
+    this.record(args);
     const created = this.created(args);
     if (!this.preview) return created;
     // In a preview of a new stack, what Azure computes on creation (ids, host names, identities'
@@ -163,6 +226,74 @@ export class MockCloud implements pulumi.runtime.Mocks {
     const state = { ...created.state };
     for (const k of COMPUTED_ON_CREATE[args.type] ?? []) state[k] = UNKNOWN;
     return { id: created.id === undefined ? undefined : args.type.startsWith("azure-native:") ? UNKNOWN : created.id, state };
+  }
+
+  /**
+   * The recorded resource, in the order registrations reach the engine. Two resources of one type and
+   * name under different parents are told apart by the order they were constructed in.
+   */
+  private record(args: pulumi.runtime.MockResourceArgs): void {
+    const key = `${args.type}::${args.name}`;
+    const waiting = this.unanswered.get(key) ?? [];
+    const construction = waiting.shift();
+    if (!construction) {
+      throw new Error(
+        `MockCloud: ${args.type} "${args.name}" was constructed before the mock stack existed; await cloud.ready after installMockCloud`,
+      );
+    }
+    const { record } = construction;
+    record.inputs = args.inputs as Record<string, unknown>;
+    record.custom = args.custom !== false;
+    // The mock monitor names a provider by its own URN, which includes the root stack's type; ours leaves it out.
+    if (args.provider) record.provider = args.provider.replace("::pulumi:pulumi:Stack$", "::");
+    this.resources.push(record);
+  }
+
+  /** Waits until no construction, registration or invoke has happened for a while, then fills in dependencies. */
+  async settled(): Promise<void> {
+    await this.ready;
+    // The SDK moves from construction to registration through promise callbacks only; a few rounds of
+    // the event loop with nothing new mean it is done, or (with constructions still unanswered) that
+    // their inputs failed, which the SDK reports itself.
+    let seen = -1;
+    let quiet = 0;
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.events !== seen) {
+        seen = this.events;
+        quiet = 0;
+        continue;
+      }
+      const unanswered = [...this.unanswered.values()].some((w) => w.length > 0);
+      if (++quiet >= (unanswered ? 50 : 3)) break;
+    }
+    const children = new Map<string, Construction[]>();
+    for (const c of this.constructed.values()) {
+      if (!c.record.parent) continue;
+      const siblings = children.get(c.record.parent);
+      if (siblings) siblings.push(c);
+      else children.set(c.record.parent, [c]);
+    }
+    for (const { record, waitsOn, resource } of this.constructed.values()) {
+      // Whatever can resolve has by now; an Output in dependsOn that stays unknown (a preview) waits on nothing we know.
+      const waited = await Promise.race([waitsOn, new Promise<pulumi.Resource[]>((resolve) => setImmediate(() => resolve([])))]);
+      record.dependencies = [...new Set(this.customResourcesIn(waited, resource, children))];
+    }
+  }
+
+  /**
+   * What the engine is told a resource waits on: custom resources as they are, components as the
+   * custom resources under them (not looking inside custom resources), never the resource itself.
+   */
+  private customResourcesIn(resources: pulumi.Resource[], self: pulumi.Resource, children: Map<string, Construction[]>): string[] {
+    const out: string[] = [];
+    const walk = (c: Construction | undefined): void => {
+      if (!c || c.resource === self) return;
+      if (c.record.custom) out.push(c.record.urn);
+      else for (const child of children.get(c.record.urn) ?? []) walk(child);
+    };
+    for (const r of resources) walk(this.constructed.get(r));
+    return out;
   }
 
   private created(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
@@ -213,6 +344,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    this.events++;
     const inputs = args.inputs as Record<string, unknown>;
     this.invokes.push({ token: args.token, inputs });
     switch (args.token) {
@@ -277,9 +409,32 @@ export class MockCloud implements pulumi.runtime.Mocks {
   }
 }
 
+/** What a stack transformation saw of a resource, kept until the mocks answer its registration. */
+interface Construction {
+  resource: pulumi.Resource;
+  record: RecordedResource;
+  /** dependsOn and the resources behind input Outputs, as objects; URNs are filled in by `settle`. */
+  waitsOn: Promise<pulumi.Resource[]>;
+}
+
+let current: MockCloud | undefined;
+
+/** The resources a `dependsOn` names, through Outputs and promises, as the SDK reads them. */
+async function resourcesIn(dependsOn: unknown): Promise<pulumi.Resource[]> {
+  if (dependsOn === undefined || dependsOn === null) return [];
+  if (Array.isArray(dependsOn)) return (await Promise.all(dependsOn.map(resourcesIn))).flat();
+  if (dependsOn instanceof Promise) return resourcesIn(await dependsOn);
+  if (pulumi.Output.isInstance(dependsOn)) return resourcesIn(await new Promise((resolve) => dependsOn.apply(resolve)));
+  return pulumi.Resource.isInstance(dependsOn) ? [dependsOn] : [];
+}
+
 /**
- * Installs the mocks for a program evaluation and records dependencies, which Pulumi's mock
- * interface does not pass to `newResource`: we read them off each registration request.
+ * Installs the mocks for a program evaluation and a root stack whose transformation records each
+ * resource's parent, dependencies and options, which Pulumi's mock interface does not pass to
+ * `newResource`. Both are documented SDK APIs (`setMocks`, `registerStackTransformation`); a stack
+ * transformation needs the root stack to exist, and the SDK makes it asynchronously, so construct
+ * the program's resources after `await cloud.ready`. A resource constructed before that is refused
+ * by name instead of being recorded without its parent.
  */
 export function installMockCloud(options: MockCloudOptions = {}): MockCloud {
   const cloud = new MockCloud(options);
@@ -289,41 +444,9 @@ export function installMockCloud(options: MockCloudOptions = {}): MockCloud {
     );
   }
   void pulumi.runtime.setMocks(cloud, options.project ?? "entra-postgres", options.stack ?? "dev", options.preview ?? false);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const settings = require("@pulumi/pulumi/runtime/settings");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const rpc = require("@pulumi/pulumi/runtime/rpc");
-  const monitor = settings.getMonitor();
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: RegisterRequest, callback: unknown) => {
-    const parent = req.getParent() || undefined;
-    cloud.resources.push({
-      type: req.getType(),
-      name: req.getName(),
-      urn: monitor.newUrn(parent, req.getType(), req.getName()),
-      parent,
-      dependencies: req.getDependenciesList(),
-      custom: req.getCustom(),
-      inputs: rpc.deserializeProperties(req.getObject()),
-      provider: req.getProvider() || undefined,
-      ...(req.getIgnorechangesList().length > 0 ? { ignoreChanges: req.getIgnorechangesList() } : {}),
-      ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
-    });
-    return register(req, callback);
-  };
+  cloud.start();
+  current = cloud;
   return cloud;
-}
-
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom(): boolean;
-  getProvider(): string;
-  getDependenciesList(): string[];
-  getIgnorechangesList(): string[];
-  getDeletebeforereplace(): boolean;
-  getObject(): unknown;
 }
 
 /** An error shaped as gRPC delivers it: the SDK reads `details`, not `message`. */
@@ -331,11 +454,9 @@ function grpcError(details: string): Error {
   return Object.assign(new Error(details), { details });
 }
 
-/** Resolves when every registration started so far has been answered. */
+/** Resolves when every registration started so far has been answered, and fills in dependencies. */
 export async function settle(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const settings = require("@pulumi/pulumi/runtime/settings");
-  await settings.waitForRPCs();
+  await current?.settled();
 }
 
 /** The value of an Output, for tests and tools (mocks resolve everything). */

@@ -6,7 +6,7 @@
  */
 import { loginGuide, type LoginGuideEntry } from "../../components/loginGuide";
 import type { PlanInput } from "./support/deploy";
-import type { Preset } from "../../components/accessPlan";
+import type { Preset } from "../../components/access/args";
 import { startCluster, type PgCluster } from "./harness/cluster";
 import { accessOf, closeCatalog, diffLines, labelOf, releaseDatabase, snapshot, su } from "./support/catalog";
 import {

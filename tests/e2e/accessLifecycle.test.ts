@@ -440,7 +440,6 @@ describe("declared dependencies", () => {
         { principal: { name: "o-owner", type: "Group", objectId: oid(0x52) }, grants: [{ database: "ordered", preset: "owner" }] },
         {
           principal: { name: DEPLOYER.name, type: "ServicePrincipal" },
-          administrator: true,
           grants: [{ database: "ordered", preset: "read" }],
         },
       ],
@@ -532,8 +531,9 @@ describe("destroy", () => {
       { principal: { name: "s-sp", type: "ServicePrincipal", objectId: oid(0x42) }, grants: [{ database: "scratch", preset: "owner" }] },
       { principal: { name: "s-mi", type: "ManagedIdentity", objectId: oid(0x43) }, grants: [{ database: "scratch", preset: "readWrite" }] },
       // An administrator given grants: only granted to, so only those grants may go.
-      { principal: { name: ADMIN2.name, type: "User" }, administrator: true, grants: [{ database: "scratch", preset: "owner" }] },
+      { principal: { name: ADMIN2.name, type: "User" }, grants: [{ database: "scratch", preset: "owner" }] },
     ],
+    administrators: [ADMIN2.name],
   });
 
   /** Deploys, lets the application create tables where `tablesIn` says, destroys; returns the destroy report. */

@@ -36,6 +36,7 @@ async function child(modulePath: string, exportName: string): Promise<void> {
   const { DIRECTORY } = await import("./fixtures");
   const options = JSON.parse(process.env.MOCK_CLOUD_OPTIONS ?? "{}") as MockCloudOptions;
   const cloud = installMockCloud({ directory: DIRECTORY, ...options });
+  await cloud.ready;
   const errors: string[] = [];
   // The language host reports each error object once, however many awaiters it reaches (run.js's
   // uncaughtHandler keeps the logged ones by identity); so does this.

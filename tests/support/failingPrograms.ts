@@ -1,12 +1,12 @@
 /** Programs that must fail during deployment, run by deploymentRun in a child process. */
 import * as pulumi from "@pulumi/pulumi";
-import { EntraPostgres } from "../../components/EntraPostgres";
-import { EntraPostgresServer } from "../../components/EntraPostgresServer";
+import { EntraPostgres } from "../../components/postgres/EntraPostgres";
+import { EntraPostgresServer } from "../../components/server/EntraPostgresServer";
 import { IDS, validServerArgs } from "./fixtures";
 
 export function unknownPrincipal(): void {
   const args = validServerArgs();
-  args.administrators!.push({ principalName: "nobody@contoso.com", principalType: "User" });
+  args.administrators!.push({ name: "nobody@contoso.com", type: "User" });
   new EntraPostgresServer("pg-orders-dev", args);
 }
 
@@ -18,8 +18,8 @@ export function managedIdentityClientIdAsObjectId(): void {
     name: pulumi.output("id-orders-api"),
   };
   args.administrators!.push({
-    principalName: "id-orders-api",
-    principalType: "ManagedIdentity",
+    name: "id-orders-api",
+    type: "ManagedIdentity",
     managedIdentity: identity,
     objectId: pulumi.output(IDS.ciAppClient),
   });
@@ -35,11 +35,11 @@ function entraPostgresWith(user: string, groupSync: boolean, existing = false): 
           existingServer: {
             fqdn: "pg-shared.postgres.database.azure.com",
             groupSync,
-            administrators: [{ principalName: "ci-deployer", principalType: "ServicePrincipal" }],
+            administrators: [{ name: "ci-deployer", type: "ServicePrincipal" }],
           },
         }
       : { server }),
-    deployer: { principalName: "ci-deployer", principalType: "ServicePrincipal" },
+    deployer: { name: "ci-deployer", type: "ServicePrincipal" },
     databases: [{ name: "orders" }],
     access: [
       { principal: { name: "Data Readers", type: "Group" }, grants: [{ database: "orders", preset: "read" }] },
@@ -56,7 +56,28 @@ export const upnInOtherCaseWithoutGroupSync = () => entraPostgresWith("Bob@Conto
 
 export function administratorUpnInOtherCaseWithGroupSync(): void {
   const args = { ...validServerArgs(), groupSync: true };
-  args.administrators!.push({ principalName: "Bob@contoso.com", principalType: "User" });
+  args.administrators!.push({ name: "Bob@contoso.com", type: "User" });
+  new EntraPostgresServer("pg-orders-dev", args);
+}
+
+/** Issue 13.6: the deployer's address as another resource's output that turns out not to be an address. */
+export function deployerAddressOutputNotAnAddress(): void {
+  new EntraPostgres("orders", {
+    server: validServerArgs(),
+    deployer: { name: "ci-deployer", type: "ServicePrincipal" },
+    deployerIpAddress: pulumi.output("203.0.113"),
+    databases: [{ name: "orders" }],
+  });
+}
+
+/** A firewall rule whose end address, an output, resolves before its start. */
+export function firewallRangeOutputBackwards(): void {
+  const args = validServerArgs();
+  args.network!.firewallRules!.push({
+    name: "nat",
+    startIpAddress: pulumi.output("198.51.100.9"),
+    endIpAddress: pulumi.output("198.51.100.1"),
+  });
   new EntraPostgresServer("pg-orders-dev", args);
 }
 

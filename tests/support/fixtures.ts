@@ -1,5 +1,5 @@
 /** Small named fixtures shared by the mock tests: a fake directory and a valid server. */
-import type { EntraPostgresServerArgs } from "../../components/EntraPostgresServer";
+import type { EntraPostgresServerArgs } from "../../components/server/args";
 import { DirectoryEntry, MockCloud, MockCloudOptions, installMockCloud, settle } from "../../scripts/offline/mockCloud";
 
 export const IDS = {
@@ -27,8 +27,8 @@ export function validServerArgs(): EntraPostgresServerArgs {
     location: "westeurope",
     serverName: "pg-orders-dev",
     administrators: [
-      { principalName: "pg-dba", principalType: "Group", objectId: IDS.dbaGroup },
-      { principalName: "alice@contoso.com", principalType: "User", objectId: IDS.alice },
+      { name: "pg-dba", type: "Group", objectId: IDS.dbaGroup },
+      { name: "alice@contoso.com", type: "User", objectId: IDS.alice },
     ],
     network: { mode: "public", firewallRules: [{ name: "office", startIpAddress: "203.0.113.0", endIpAddress: "203.0.113.255" }] },
   };
@@ -37,6 +37,7 @@ export function validServerArgs(): EntraPostgresServerArgs {
 /** Runs a program under fresh mocks and waits for every registration to be answered. */
 export async function evaluate(program: () => unknown, options: MockCloudOptions = {}): Promise<{ cloud: MockCloud; error?: unknown }> {
   const cloud = installMockCloud({ directory: DIRECTORY, ...options });
+  await cloud.ready;
   let error: unknown;
   try {
     program();

@@ -6,8 +6,9 @@
  * A Stack keeps the recorded state between runs, as a Pulumi stack does (see translator.ts).
  */
 import * as postgresql from "@pulumi/postgresql";
-import type { AccessPlan } from "../../../components/accessPlan";
-import { EntraDatabaseAccess, type AccessInput } from "../../../components/EntraDatabaseAccess";
+import type { AccessPlan } from "../../../components/access/plan";
+import { EntraDatabaseAccess } from "../../../components/access/EntraDatabaseAccess";
+import type { AccessInput } from "../../../components/access/args";
 import { GuideAdministrator } from "../../../components/loginGuide";
 import type { PrincipalType } from "../../../components/principals";
 import { installMockCloud, settle, type RecordedResource } from "../../../scripts/offline/mockCloud";
@@ -56,8 +57,7 @@ export async function declareAdministrators(cluster: PgCluster, admins: Identity
   for (const a of admins) await cluster.declareAdministrator(a.name, a.oid, armType(a.type));
 }
 
-export const asGuideAdministrators = (admins: Identity[]): GuideAdministrator[] =>
-  admins.map((a) => ({ principalName: a.name, principalType: a.type }));
+export const asGuideAdministrators = (admins: Identity[]): GuideAdministrator[] => admins.map((a) => ({ name: a.name, type: a.type }));
 
 /** A resource as captured, with the resource options the translator honours. */
 export interface CapturedResource extends RegisteredResource {
@@ -78,14 +78,6 @@ export interface Deployment {
   providerUrn: string;
 }
 
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getIgnorechangesList(): string[];
-  getRetainondelete(): boolean | undefined;
-  getDeletebeforereplace(): boolean | undefined;
-}
-
 /**
  * Evaluates `new EntraDatabaseAccess(name, input)` under the offline mocks with a postgresql.Provider
  * logging in as `deployer`, and returns its postgresql resources in dependency order.
@@ -95,22 +87,7 @@ export type PlanInput = Omit<AccessInput, "deployer"> & { deployer?: string };
 
 export async function planDeployment(input: PlanInput, deployer: string, name = "app"): Promise<Deployment> {
   const cloud = installMockCloud({});
-  // mockCloud records what the engine needs for ordering; the translator also honours ignoreChanges,
-  // retainOnDelete and deleteBeforeReplace, which it does not record, so read them off the same
-  // registration requests.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
-  const options = new Map<string, { ignoreChanges: string[]; retainOnDelete: boolean; deleteBeforeReplace: boolean }>();
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: RegisterRequest, callback: unknown) => {
-    options.set(`${req.getType()}::${req.getName()}`, {
-      ignoreChanges: req.getIgnorechangesList(),
-      retainOnDelete: req.getRetainondelete() === true,
-      deleteBeforeReplace: req.getDeletebeforereplace() === true,
-    });
-    return register(req, callback);
-  };
-
+  await cloud.ready;
   let access: EntraDatabaseAccess | undefined;
   let failure: unknown;
   try {
@@ -135,8 +112,7 @@ export async function planDeployment(input: PlanInput, deployer: string, name = 
   const resources = dependencyOrder(cloud.resources)
     .filter((r) => r.custom && r.type.startsWith("postgresql:"))
     .map((r) => {
-      const o = options.get(`${r.type}::${r.name}`);
-      const ignoreChanges = o?.ignoreChanges ?? [];
+      const ignoreChanges = r.ignoreChanges ?? [];
       return {
         type: r.type,
         name: r.name,
@@ -144,8 +120,8 @@ export async function planDeployment(input: PlanInput, deployer: string, name = 
         urn: r.urn,
         dependencies: r.dependencies,
         provider: r.provider,
-        retainOnDelete: o?.retainOnDelete ?? false,
-        deleteBeforeReplace: o?.deleteBeforeReplace ?? false,
+        retainOnDelete: r.retainOnDelete ?? false,
+        deleteBeforeReplace: r.deleteBeforeReplace ?? false,
         ...(ignoreChanges.length ? { ignoreChanges } : {}),
       };
     });

@@ -1,9 +1,9 @@
 /**
  * What each preset must give, written out by hand from the README and the GrantArgs docs (not derived
- * from components/accessPlan.ts, so a planning mistake cannot hide itself), in the line format of
+ * from components/access/plan.ts, so a planning mistake cannot hide itself), in the line format of
  * catalog.accessOf.
  */
-import type { Preset } from "../../../components/accessPlan";
+import type { Preset } from "../../../components/access/args";
 import type { PrincipalType } from "../../../components/principals";
 
 /** Objects present in a schema when the privileges are read. */

@@ -1,107 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
-import { ExplicitPrivileges, AccessPlan, PlannedMembership, Preset, pgaadauthLabel, planAccess } from "./accessPlan";
-import { InputError } from "./errors";
-import type { DatabaseExtensionArgs } from "./features/extensions";
-import { PrincipalType } from "./principals";
-
-/** A database the component creates and grants on. */
-export interface DatabaseArgs {
-  /** Database name, at most 63 bytes; not postgres, template0/1 or Azure's own. */
-  name: string;
-  /**
-   * NOLOGIN role that owns the database and its schemas. Default `<name>_owner`. Created by the
-   * component; every Entra administrator is made a member (with admin option), so any of them can
-   * manage grants, whichever one created the database.
-   */
-  owner?: string;
-  /** Schemas to grant on. Default ["public"]. Schemas other than public are created, owned by `owner`. */
-  schemas?: string[];
-  /**
-   * Further roles whose future tables, sequences and functions get the grantees' default privileges
-   * (the owner role is always included). Name a migration role here if it creates objects as itself.
-   */
-  objectOwners?: string[];
-  /**
-   * Extensions to create in the database (CREATE EXTENSION, as the deploying administrator: on Azure
-   * only azure_pg_admin members may). On a server of this component each must be in the server's
-   * `extensions.allowList`. Default none.
-   */
-  extensions?: DatabaseExtensionArgs[];
-}
-
-/** One grant to a principal on one database. Give a preset or explicit privileges, not both. */
-export interface GrantArgs {
-  /** A database from `databases`. */
-  database: string;
-  /** Schemas to grant on; default: all schemas declared on the database. Ignored by preset owner. */
-  schemas?: string[];
-  /**
-   * "read": CONNECT, USAGE, SELECT on tables and sequences. "readWrite": read plus INSERT, UPDATE, DELETE,
-   * sequence USAGE/UPDATE and EXECUTE on functions. "owner": membership in the database's owner role (DDL).
-   * Existing objects get the grants; objects the owner roles create later get them as default privileges.
-   */
-  preset?: Preset;
-  /** Explicit privileges per object kind (database, schema, table, sequence, function); lists must not be empty. */
-  privileges?: ExplicitPrivileges;
-}
-
-/** An Entra principal and what it may do. */
-export interface AccessEntryArgs {
-  principal: {
-    /** The role name and login username: a user's UPN, or the display name of a group, service principal or managed identity. */
-    name: string;
-    /** "User" | "Group" | "ServicePrincipal" | "ManagedIdentity". */
-    type: PrincipalType;
-    /** Object id (UUID); a managed identity's principal id. Required unless the principal is an administrator. */
-    objectId?: pulumi.Input<string>;
-  };
-  /** True when the principal is an Entra administrator of the server: Azure made its role, so it is only granted to. Default false. */
-  administrator?: boolean;
-  /** What the principal gets, per database. */
-  grants: GrantArgs[];
-}
-
-/** What to plan: the pure part of the arguments, shared with EntraPostgres. */
-export interface AccessInput {
-  /** Databases to create and grant on. At least one. */
-  databases: DatabaseArgs[];
-  /** Principals and their grants; each principal once. Default: none (only databases and owner roles). */
-  access?: AccessEntryArgs[];
-  /** The Entra administrator (its role name: UPN or display name) the provider connects as. Required. */
-  deployer: string;
-  /**
-   * The administrator that ran the stack's first `pulumi up` and so created its manager role. Default
-   * `deployer`. Set it when another administrator takes over running `pulumi up`: PostgreSQL 16+ keeps
-   * the creator's implicit ADMIN OPTION, which cannot be granted again, and the new deployer then makes
-   * its own access roles (see the README: "The role model").
-   */
-  roleCreator?: string;
-  /**
-   * The server's other Entra administrators (role names). Each becomes a member of the manager role,
-   * so it can manage, grant, revoke and act as the owner of everything this component made. Default none.
-   */
-  administrators?: string[];
-  /**
-   * NOLOGIN role that holds ADMIN OPTION on every role this component creates and is a member of every
-   * owner role; the administrators are its members. One per component on a server. Default
-   * `<database>_manager`, after the alphabetically first of `databases`.
-   */
-  managerRole?: string;
-  /** Keep PUBLIC from creating objects in schema public (PostgreSQL < 15 allows it). Default true. */
-  revokePublicCreate?: boolean;
-  /** Revoke PUBLIC's default CONNECT and TEMPORARY on the databases, so only granted roles get in. Default true. */
-  revokePublicConnect?: boolean;
-}
-
-/** Arguments of EntraDatabaseAccess: the access input plus the provider to apply it with. */
-export interface EntraDatabaseAccessArgs extends AccessInput {
-  /**
-   * Connection to the server as an Entra administrator (superuser false: Azure's administrators are not
-   * superusers). Works on any PostgreSQL with Azure's `pgaadauth` label provider.
-   */
-  provider: postgresql.Provider;
-}
+import { InputError } from "../errors";
+import type { EntraDatabaseAccessArgs } from "./args";
+import { AccessPlan, PlannedMembership, pgaadauthLabel, planAccess } from "./plan";
 
 export const ENTRA_DATABASE_ACCESS_TYPE = "entra-postgres:index:EntraDatabaseAccess";
 
@@ -110,20 +11,26 @@ export const ENTRA_DATABASE_ACCESS_TYPE = "entra-postgres:index:EntraDatabaseAcc
  * security labels, and least-privilege grants, through the postgresql provider.
  */
 export class EntraDatabaseAccess extends pulumi.ComponentResource {
-  /** The plan the resources were made from; the login guide reads it. */
-  readonly plan: AccessPlan;
-  /** Names of the roles this component created for principals (administrators' roles are Azure's). */
-  readonly roleNames: string[];
+  /** Names of the LOGIN roles this component created for principals (administrators' roles are Azure's). */
+  readonly roleNames: pulumi.Output<string[]>;
+  /** Names of the databases it created. */
+  readonly databases: pulumi.Output<string[]>;
+  /** The NOLOGIN role through which every administrator manages what it made. */
+  readonly managerRole: pulumi.Output<string>;
 
-  constructor(name: string, args: EntraDatabaseAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+  /**
+   * @param plan The plan of these arguments when the caller has already validated and made it
+   *   (EntraPostgres does, so that there is one plan); otherwise it is made here.
+   */
+  constructor(name: string, args: EntraDatabaseAccessArgs, opts?: pulumi.ComponentResourceOptions, plan?: AccessPlan) {
     if (!args?.provider) {
       throw new InputError("EntraDatabaseAccess", [
         { field: "provider", value: args?.provider, allowed: "a postgresql.Provider connected as an Entra administrator" },
       ]);
     }
-    const plan = planAccess(args);
+    plan ??= planAccess(args);
     super(ENTRA_DATABASE_ACCESS_TYPE, name, {}, opts);
-    this.plan = plan;
+    PLANS.set(this, plan);
     const base = { parent: this, provider: args.provider };
 
     // Memberships are GrantRole resources, never a Role's `roles` list: that list is authoritative, and
@@ -174,6 +81,13 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
       roles.set(
         r.name,
         serial((after) => new postgresql.Role(`${name}-access-${r.key}`, { name: r.name, login: false }, ours(after))),
+      );
+    }
+    // One role per distinct set of access roles, so each principal holds one membership (see accessSetFor).
+    for (const r of plan.accessSets) {
+      roles.set(
+        r.name,
+        serial((after) => new postgresql.Role(`${name}-access-set-${r.key}`, { name: r.name, login: false }, ours(after))),
       );
     }
     for (const p of plan.principals.filter((x) => !x.administrator)) {
@@ -269,7 +183,18 @@ export class EntraDatabaseAccess extends pulumi.ComponentResource {
       );
     }
 
-    this.roleNames = plan.principals.filter((p) => !p.administrator).map((p) => p.name);
-    this.registerOutputs({ roleNames: this.roleNames, databases: plan.databases.map((d) => d.name) });
+    this.roleNames = pulumi.output(plan.principals.filter((p) => !p.administrator).map((p) => p.name));
+    this.databases = pulumi.output(plan.databases.map((d) => d.name));
+    this.managerRole = pulumi.output(plan.manager);
+    this.registerOutputs({ roleNames: this.roleNames, databases: this.databases, managerRole: this.managerRole });
+  }
+
+  /** TypeScript only: the plan the resources were made from, as data (the login guide reads it). */
+  get plan(): AccessPlan {
+    return PLANS.get(this)!;
   }
 }
+
+// Kept beside the instance rather than on it: a field would be a schema output, and the plan is not a
+// value other languages can take (it holds Inputs).
+const PLANS = new WeakMap<EntraDatabaseAccess, AccessPlan>();

@@ -1,9 +1,10 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { EntraPostgresServer, EntraPostgresServerArgs } from "../components/EntraPostgresServer";
-import { FAKE_DEPLOYER, FAKE_TENANT, MockCloud, RecordedResource, valueOf } from "../scripts/offline/mockCloud";
-import { runDeployment } from "./support/deploymentRun";
-import { IDS, evaluate, shortName, validServerArgs } from "./support/fixtures";
+import { EntraPostgresServer } from "../../components/server/EntraPostgresServer";
+import type { EntraPostgresServerArgs } from "../../components/server/args";
+import { FAKE_DEPLOYER, FAKE_TENANT, MockCloud, RecordedResource, valueOf } from "../../scripts/offline/mockCloud";
+import { runDeployment } from "../support/deploymentRun";
+import { IDS, evaluate, shortName, validServerArgs } from "../support/fixtures";
 
 const T = {
   server: "azure-native:dbforpostgresql:Server",
@@ -129,7 +130,7 @@ describe("EntraPostgresServer: the server", () => {
     expect(await valueOf(component.fqdn)).toBe("pg-orders-dev.postgres.database.azure.com");
     expect(await valueOf(component.tenantId)).toBe(FAKE_TENANT);
     expect(await valueOf(component.serverId)).toMatch(/\/providers\/Microsoft\.DBforPostgreSQL\/flexibleServers\/pg-orders-dev$/);
-    expect((await valueOf(component.administrators)).map((a) => [a.principalName, a.armPrincipalType, a.objectId])).toEqual(
+    expect((await valueOf(component.administrators)).map((a) => [a.name, a.armPrincipalType, a.objectId])).toEqual(
       expect.arrayContaining([
         ["pg-dba", "Group", IDS.dbaGroup],
         ["alice@contoso.com", "User", IDS.alice],
@@ -146,23 +147,18 @@ describe("EntraPostgresServer: administrators", () => {
       clientId: pulumi.output(IDS.ciAppClient),
       name: pulumi.output("id-orders-api"),
     };
-    args.administrators!.push({ principalName: "id-orders-api", principalType: "ManagedIdentity", managedIdentity: identity });
+    args.administrators!.push({ name: "id-orders-api", type: "ManagedIdentity", managedIdentity: identity });
     const { cloud } = await build(args);
     const admin = cloud.byType(T.admin).find((a) => a.inputs.principalName === "id-orders-api");
     expect(admin?.inputs).toMatchObject({ principalType: "ServicePrincipal", objectId: IDS.ciApp });
   });
 
   it.each([
-    ["a user by UPN", { principalName: "bob@contoso.com", principalType: "User" as const }, IDS.bob, "azuread:index/getUser:getUser"],
-    [
-      "a group by display name",
-      { principalName: "Data Readers", principalType: "Group" as const },
-      IDS.readers,
-      "azuread:index/getGroup:getGroup",
-    ],
+    ["a user by UPN", { name: "bob@contoso.com", type: "User" as const }, IDS.bob, "azuread:index/getUser:getUser"],
+    ["a group by display name", { name: "Data Readers", type: "Group" as const }, IDS.readers, "azuread:index/getGroup:getGroup"],
     [
       "a service principal by client id",
-      { principalName: "ci-deployer", principalType: "ServicePrincipal" as const, clientId: IDS.ciAppClient },
+      { name: "ci-deployer", type: "ServicePrincipal" as const, clientId: IDS.ciAppClient },
       IDS.ciApp,
       "azuread:index/getServicePrincipal:getServicePrincipal",
     ],
@@ -171,14 +167,14 @@ describe("EntraPostgresServer: administrators", () => {
     args.administrators!.push(admin);
     const { cloud } = await build(args);
     expect(cloud.invokes.map((i) => i.token)).toContain(token);
-    expect(cloud.byType(T.admin).find((a) => a.inputs.principalName === admin.principalName)?.inputs.objectId).toBe(expected);
+    expect(cloud.byType(T.admin).find((a) => a.inputs.principalName === admin.name)?.inputs.objectId).toBe(expected);
   });
 
   it.each([
-    ["a principal cannot be found in Entra", "unknownPrincipal", "administrators[nobody@contoso.com].principalName"],
+    ["a principal cannot be found in Entra", "unknownPrincipal", "administrators[nobody@contoso.com].name"],
     ["a managed identity's client id is passed as its object id", "managedIdentityClientIdAsObjectId", "this is its client id"],
   ])("creates no server when %s", (_what, program, message) => {
-    const outcome = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), program);
+    const outcome = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), program);
     expect(outcome.errors.join("\n")).toContain(message);
     expect(outcome.registered.map((r) => r.type)).not.toContain(T.server);
     expect(outcome.registered.map((r) => r.type)).toContain("entra-postgres:index:EntraPostgresServer");
@@ -186,7 +182,7 @@ describe("EntraPostgresServer: administrators", () => {
 
   it("adds the deploying identity with the object id from the client configuration", async () => {
     const args = validServerArgs();
-    args.deployerAdministrator = { principalName: "ci-deployer", principalType: "ServicePrincipal" };
+    args.deployerAdministrator = { name: "ci-deployer", type: "ServicePrincipal" };
     const { cloud } = await build(args);
     expect(cloud.byType(T.admin).find((a) => a.inputs.principalName === "ci-deployer")?.inputs).toMatchObject({
       objectId: FAKE_DEPLOYER,
@@ -219,7 +215,7 @@ describe("EntraPostgresServer: administrators", () => {
   it("adding an administrator adds one resource and leaves the others' inputs alone", async () => {
     const before = await build(validServerArgs());
     const args = validServerArgs();
-    args.administrators!.splice(1, 0, { principalName: "bob@contoso.com", principalType: "User", objectId: IDS.bob });
+    args.administrators!.splice(1, 0, { name: "bob@contoso.com", type: "User", objectId: IDS.bob });
     const after = await build(args);
     const inputsByName = (c: MockCloud) => new Map(c.resources.map((r) => [r.name, JSON.stringify(r.inputs)]));
     const b = inputsByName(before.cloud);
@@ -231,7 +227,7 @@ describe("EntraPostgresServer: administrators", () => {
 describe("EntraPostgresServer: one operation per server at a time", () => {
   it("chains every child of the server: parameters, firewall rules, then administrators one by one", async () => {
     const args = validServerArgs();
-    args.administrators!.push({ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.bob });
+    args.administrators!.push({ name: "bob@contoso.com", type: "User", objectId: IDS.bob });
     const { cloud } = await build(args);
     const ordered = chain(cloud);
     const children = cloud.resources.filter((r) => r.custom && r.type !== T.server);
@@ -324,7 +320,7 @@ describe("EntraPostgresServer: guard rails on what holds data (issue 13.5)", () 
   });
 
   it("refuses a create-only change before the server is registered, saying how to replace on purpose", () => {
-    const outcome = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), "geoRedundancyTurnedOn", { servers: [existing] });
+    const outcome = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), "geoRedundancyTurnedOn", { servers: [existing] });
     const errors = outcome.errors.join("\n");
     expect(errors).toContain("backup.geoRedundant = true");
     expect(errors).toContain("would replace the server with a new, empty one");
@@ -332,12 +328,12 @@ describe("EntraPostgresServer: guard rails on what holds data (issue 13.5)", () 
   });
 
   it("lets the same change through when asked for on purpose, and on a server that does not exist yet", () => {
-    const onPurpose = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), "geoRedundancyReplacingOnPurpose", {
+    const onPurpose = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), "geoRedundancyReplacingOnPurpose", {
       servers: [existing],
     });
     expect(onPurpose.errors).toEqual([]);
     expect(onPurpose.registered.map((r) => r.type)).toContain(T.server);
-    const fresh = runDeployment(path.join(__dirname, "support/failingPrograms.ts"), "geoRedundancyTurnedOn");
+    const fresh = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), "geoRedundancyTurnedOn");
     expect(fresh.errors).toEqual([]);
     expect(fresh.registered.map((r) => r.type)).toContain(T.server);
   });
@@ -355,19 +351,11 @@ describe("EntraPostgresServer: guard rails on what holds data (issue 13.5)", () 
   it.each<[string, EntraPostgresServerArgs["administrators"], EntraPostgresServerArgs["administrators"]]>([
     [
       "its object id is added after it was looked up",
-      [{ principalName: "bob@contoso.com", principalType: "User" }],
-      [{ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.bob }],
+      [{ name: "bob@contoso.com", type: "User" }],
+      [{ name: "bob@contoso.com", type: "User", objectId: IDS.bob }],
     ],
-    [
-      "the case of its name is corrected",
-      [{ principalName: "Bob@Contoso.com", principalType: "User" }],
-      [{ principalName: "bob@contoso.com", principalType: "User" }],
-    ],
-    [
-      "both at once",
-      [{ principalName: "Bob@Contoso.com", principalType: "User" }],
-      [{ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.bob }],
-    ],
+    ["the case of its name is corrected", [{ name: "Bob@Contoso.com", type: "User" }], [{ name: "bob@contoso.com", type: "User" }]],
+    ["both at once", [{ name: "Bob@Contoso.com", type: "User" }], [{ name: "bob@contoso.com", type: "User", objectId: IDS.bob }]],
   ])("keeps an administrator's resource when %s", async (_what, before, after) => {
     const first = await withOptions({ ...validServerArgs(), administrators: before });
     const second = await withOptions({ ...validServerArgs(), administrators: after });
@@ -381,11 +369,11 @@ describe("EntraPostgresServer: guard rails on what holds data (issue 13.5)", () 
   it("names a looked-up administrator without regard to case, so a stack made by 0.1 keeps it through an alias", async () => {
     const upper = await withOptions({
       ...validServerArgs(),
-      administrators: [{ principalName: "Bob@Contoso.com", principalType: "User" }],
+      administrators: [{ name: "Bob@Contoso.com", type: "User" }],
     });
     const lower = await withOptions({
       ...validServerArgs(),
-      administrators: [{ principalName: "bob@contoso.com", principalType: "User" }],
+      administrators: [{ name: "bob@contoso.com", type: "User" }],
     });
     expect(upper.cloud.byType(T.admin)[0].name).toBe(lower.cloud.byType(T.admin)[0].name);
     // 0.1 keyed it by the exact spelling: pg-orders-dev-admin-<slug>-<hash of "Bob@Contoso.com">.

@@ -1,8 +1,9 @@
 import * as postgresql from "@pulumi/postgresql";
-import { AccessEntryArgs, EntraDatabaseAccess, EntraDatabaseAccessArgs } from "../components/EntraDatabaseAccess";
-import { InputError } from "../components/errors";
-import { MockCloud, RecordedResource } from "../scripts/offline/mockCloud";
-import { IDS, evaluate } from "./support/fixtures";
+import { EntraDatabaseAccess } from "../../components/access/EntraDatabaseAccess";
+import type { AccessEntryArgs, EntraDatabaseAccessArgs } from "../../components/access/args";
+import { InputError } from "../../components/errors";
+import { MockCloud, RecordedResource } from "../../scripts/offline/mockCloud";
+import { IDS, evaluate } from "../support/fixtures";
 
 const T = {
   role: "postgresql:index/role:Role",
@@ -24,7 +25,6 @@ const API: AccessEntryArgs = {
 };
 const DBA: AccessEntryArgs = {
   principal: { name: "pg-dba", type: "Group" },
-  administrator: true,
   grants: [{ database: "orders", preset: "owner" }],
 };
 
@@ -35,6 +35,7 @@ async function build(access: AccessEntryArgs[], extra: Partial<EntraDatabaseAcce
     new EntraDatabaseAccess("orders", {
       provider,
       deployer: "ci-deployer",
+      administrators: ["pg-dba"],
       databases: [{ name: "orders", schemas: ["public", "reporting"] }],
       access,
       ...extra,

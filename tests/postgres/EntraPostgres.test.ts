@@ -1,16 +1,19 @@
+import * as pulumi from "@pulumi/pulumi";
 import { managedidentity } from "@pulumi/azure-native";
-import { EntraPostgres, EntraPostgresArgs, ExistingServerArgs } from "../components/EntraPostgres";
-import { InputError } from "../components/errors";
-import { nameKey } from "../components/principals";
-import { FAKE_TENANT, MockCloud, settle, valueOf } from "../scripts/offline/mockCloud";
+import { EntraPostgres } from "../../components/postgres/EntraPostgres";
+import type { EntraPostgresArgs, ExistingServerArgs } from "../../components/postgres/args";
+import { InputError } from "../../components/errors";
+import { nameKey } from "../../components/principals";
+import { FAKE_TENANT, MockCloud, settle, valueOf } from "../../scripts/offline/mockCloud";
 import * as path from "path";
-import { runDeployment } from "./support/deploymentRun";
-import { IDS, evaluate, validServerArgs } from "./support/fixtures";
+import { runDeployment } from "../support/deploymentRun";
+import { IDS, evaluate, validServerArgs } from "../support/fixtures";
 
 function args(): EntraPostgresArgs {
   return {
     server: validServerArgs(),
-    deployer: { principalName: "ci-deployer", principalType: "ServicePrincipal", ipAddress: "203.0.113.7" },
+    deployer: { name: "ci-deployer", type: "ServicePrincipal" },
+    deployerIpAddress: "203.0.113.7",
     databases: [{ name: "orders" }],
     access: [
       { principal: { name: "Data Readers", type: "Group" }, grants: [{ database: "orders", preset: "read" }] },
@@ -79,18 +82,18 @@ const existing =
   (over: Partial<ExistingServerArgs> = {}): Change =>
   (a) => {
     delete a.server;
-    delete a.deployer.ipAddress;
+    delete a.deployerIpAddress;
     a.existingServer = {
       fqdn: "pg-shared.postgres.database.azure.com",
       administrators: [
-        { principalName: "ci-deployer", principalType: "ServicePrincipal" },
-        { principalName: "pg-dba", principalType: "Group" },
+        { name: "ci-deployer", type: "ServicePrincipal" },
+        { name: "pg-dba", type: "Group" },
       ],
       ...over,
     };
   };
 const withAdmins = (...more: ExistingServerArgs["administrators"]) =>
-  existing({ administrators: [{ principalName: "ci-deployer", principalType: "ServicePrincipal" }, ...more] });
+  existing({ administrators: [{ name: "ci-deployer", type: "ServicePrincipal" }, ...more] });
 const addEntry =
   (name: string, type: "User" | "Group" | "ServicePrincipal" | "ManagedIdentity", objectId?: string): Change =>
   (a) =>
@@ -102,8 +105,8 @@ const identityAdmin =
   (over: Record<string, unknown> = {}): Change =>
   (a) =>
     a.server!.administrators!.push({
-      principalName: "id-orders-api",
-      principalType: "ManagedIdentity",
+      name: "id-orders-api",
+      type: "ManagedIdentity",
       managedIdentity: { principalId: MI.principalId, clientId: MI.clientId, name: "id-orders-api" },
       ...over,
     });
@@ -129,9 +132,9 @@ const COMPONENT_BAD: [string, Change, string][] = [
     "server.administrators[2].managedIdentity.principalId",
   ],
   [
-    "a managed identity administrator whose name is not its principalName",
+    "a managed identity administrator whose name is not its name",
     identityAdmin({ managedIdentity: { principalId: MI.principalId, name: "id-orders-worker" } }),
-    "server.administrators[2].principalName",
+    "server.administrators[2].name",
   ],
   [
     "an access entry whose objectId is an administrator identity's client id",
@@ -143,8 +146,8 @@ const COMPONENT_BAD: [string, Change, string][] = [
     both(
       (a) =>
         a.server!.administrators!.push({
-          principalName: "ci-app",
-          principalType: "ServicePrincipal",
+          name: "ci-app",
+          type: "ServicePrincipal",
           objectId: IDS.ciApp,
           clientId: IDS.ciAppClient,
         }),
@@ -171,7 +174,7 @@ const COMPONENT_BAD: [string, Change, string][] = [
   ["firewall rules office and Office", (a) => (a.server!.network = rules("office", "Office")), "server.network.firewallRules[1].name"],
   [
     "administrators whose object ids differ in case",
-    (a) => a.server!.administrators!.push({ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.alice.toUpperCase() }),
+    (a) => a.server!.administrators!.push({ name: "bob@contoso.com", type: "User", objectId: IDS.alice.toUpperCase() }),
     "server.administrators[2].objectId",
   ],
   // 2. Names the component generates.
@@ -208,9 +211,9 @@ const COMPONENT_BAD: [string, Change, string][] = [
     "a deployer spelled as an existing server's administrator except for case",
     (a) => {
       existing()(a);
-      a.deployer.principalName = "CI-Deployer";
+      a.deployer.name = "CI-Deployer";
     },
-    "deployer.principalName",
+    "deployer.name",
   ],
   ["a role creator spelled as an administrator except for case", (a) => (a.roleCreator = "PG-DBA"), "roleCreator"],
   // 4. existingServer, field by field.
@@ -219,35 +222,15 @@ const COMPONENT_BAD: [string, Change, string][] = [
   ["an fqdn with a path", existing({ fqdn: "pg-shared.postgres.database.azure.com/orders" }), "existingServer.fqdn"],
   ["an fqdn with a port", existing({ fqdn: "pg-shared.postgres.database.azure.com:5432" }), "existingServer.fqdn"],
   ["an empty fqdn", existing({ fqdn: "" }), "existingServer.fqdn"],
-  [
-    "an unknown administrator type",
-    withAdmins({ principalName: "pg-dba", principalType: "Team" as never }),
-    "existingServer.administrators[1].principalType",
-  ],
-  [
-    "ARM's spelling of a managed identity",
-    withAdmins({ principalName: "id-x", principalType: "Unknown" as never }),
-    "existingServer.administrators[1].principalType",
-  ],
-  [
-    "an administrator name over 63 bytes",
-    withAdmins({ principalName: "ä".repeat(32), principalType: "Group" }),
-    "existingServer.administrators[1].principalName",
-  ],
-  [
-    "an administrator user without a UPN",
-    withAdmins({ principalName: "Alice Smith", principalType: "User" }),
-    "existingServer.administrators[1].principalName",
-  ],
-  [
-    "an administrator name with a newline",
-    withAdmins({ principalName: "pg\ndba", principalType: "Group" }),
-    "existingServer.administrators[1].principalName",
-  ],
+  ["an unknown administrator type", withAdmins({ name: "pg-dba", type: "Team" as never }), "existingServer.administrators[1].type"],
+  ["ARM's spelling of a managed identity", withAdmins({ name: "id-x", type: "Unknown" as never }), "existingServer.administrators[1].type"],
+  ["an administrator name over 63 bytes", withAdmins({ name: "ä".repeat(32), type: "Group" }), "existingServer.administrators[1].name"],
+  ["an administrator user without a UPN", withAdmins({ name: "Alice Smith", type: "User" }), "existingServer.administrators[1].name"],
+  ["an administrator name with a newline", withAdmins({ name: "pg\ndba", type: "Group" }), "existingServer.administrators[1].name"],
   [
     "one administrator twice, in two cases",
-    withAdmins({ principalName: "pg-dba", principalType: "Group" }, { principalName: "PG-DBA", principalType: "Group" }),
-    "existingServer.administrators[2].principalName",
+    withAdmins({ name: "pg-dba", type: "Group" }, { name: "PG-DBA", type: "Group" }),
+    "existingServer.administrators[2].name",
   ],
   ["port 0", existing({ port: 0 }), "existingServer.port"],
   ["port 70000", existing({ port: 70000 }), "existingServer.port"],
@@ -262,15 +245,15 @@ const COMPONENT_BAD: [string, Change, string][] = [
   ["a principal name with a newline", (a) => (a.access![0].principal.name = "Data\nReaders"), "access[0].principal.name"],
   ["a principal name with NUL", (a) => (a.access![0].principal.name = "Data\u0000Readers"), "access[0].principal.name"],
   ["a database name with a newline", (a) => (a.databases = [{ name: "orders\n" }]), "databases[0].name"],
-  ["a deployer name with a newline", (a) => (a.deployer.principalName = "ci-deployer\n"), "deployer.principalName"],
+  ["a deployer name with a newline", (a) => (a.deployer.name = "ci-deployer\n"), "deployer.name"],
   [
     "a server administrator name with a vertical tab",
-    (a) => (a.server!.administrators![0].principalName = "pg\u000bdba"),
-    "server.administrators[0].principalName",
+    (a) => (a.server!.administrators![0].name = "pg\u000bdba"),
+    "server.administrators[0].name",
   ],
   // 6. Field paths as the user wrote them.
-  ["a bad deployer address", (a) => (a.deployer.ipAddress = "203.0.113"), "deployer.ipAddress"],
-  ["a deployer address of 0.0.0.0", (a) => (a.deployer.ipAddress = "0.0.0.0"), "deployer.ipAddress"],
+  ["a bad deployer address", (a) => (a.deployerIpAddress = "203.0.113"), "deployerIpAddress"],
+  ["a deployer address of 0.0.0.0", (a) => (a.deployerIpAddress = "0.0.0.0"), "deployerIpAddress"],
   [
     "privileges as a list",
     (a) => (a.access![0].grants = [{ database: "orders", privileges: ["SELECT"] as never }]),
@@ -296,7 +279,7 @@ const COMPONENT_GOOD: [string, Change][] = [
     "a user rule named deployer when the deployer has no address",
     (a) => {
       a.server!.network = rules("deployer");
-      delete a.deployer.ipAddress;
+      delete a.deployerIpAddress;
     },
   ],
   ["an entry spelled exactly as an administrator", addEntry("alice@contoso.com", "User")],
@@ -322,6 +305,35 @@ describe("the deployer's object id", () => {
     const b = await evaluate(() => new EntraPostgres("orders", pinned));
     expect(deployerAdmin(a.cloud)).toBe(given.toLowerCase());
     expect(deployerAdmin(b.cloud)).toBe(given.toLowerCase());
+  });
+});
+
+describe("who runs the program", () => {
+  const clientConfigCalls = (cloud: MockCloud) =>
+    cloud.invokes.filter((i) => i.token === "azure-native:authorization:getClientConfig").length;
+
+  it("is not asked when config gives the tenant and the deployer's object id: the plan does not depend on the runner", async () => {
+    const given = args();
+    given.deployer.objectId = "0d0d0d0d-0000-4000-8000-0000000000dd";
+    given.server!.tenantId = "0c0c0c0c-0000-4000-8000-0000000000cc";
+    const a = await evaluate(() => new EntraPostgres("orders", given));
+    const b = await evaluate(() => new EntraPostgres("orders", given), { deployerObjectId: "0e0e0e0e-0000-4000-8000-0000000000ee" });
+    expect(clientConfigCalls(a.cloud)).toBe(0);
+    expect(provider(a.cloud).inputs.azureTenantId).toBe("0c0c0c0c-0000-4000-8000-0000000000cc");
+    // Same registrations whoever runs it.
+    expect(b.cloud.resources.map((r) => [r.urn, r.inputs])).toEqual(a.cloud.resources.map((r) => [r.urn, r.inputs]));
+  });
+
+  it("is asked once per server for whichever of the two is missing", async () => {
+    const noTenant = args();
+    noTenant.deployer.objectId = "0d0d0d0d-0000-4000-8000-0000000000dd";
+    const a = await evaluate(() => new EntraPostgres("orders", noTenant));
+    expect(clientConfigCalls(a.cloud)).toBe(1);
+    expect(provider(a.cloud).inputs.azureTenantId).toBe(FAKE_TENANT);
+    const noObjectId = args();
+    noObjectId.server!.tenantId = "0c0c0c0c-0000-4000-8000-0000000000cc";
+    const b = await evaluate(() => new EntraPostgres("orders", noObjectId));
+    expect(clientConfigCalls(b.cloud)).toBe(1);
   });
 });
 
@@ -385,11 +397,11 @@ describe("EntraPostgres", () => {
       fqdn: "pg-shared.postgres.database.azure.com",
       groupSync: true,
       administrators: [
-        { principalName: "ci-deployer", principalType: "ServicePrincipal" },
-        { principalName: "pg-dba", principalType: "Group" },
+        { name: "ci-deployer", type: "ServicePrincipal" },
+        { name: "pg-dba", type: "Group" },
       ],
     };
-    delete a.deployer.ipAddress;
+    delete a.deployerIpAddress;
     const { cloud, component } = await build(a);
     expect(cloud.resources.filter((r) => r.type.startsWith("azure-native:"))).toEqual([]);
     expect(provider(cloud).inputs.host).toBe("pg-shared.postgres.database.azure.com");
@@ -411,9 +423,9 @@ describe("EntraPostgres", () => {
       "a deployer that is not an administrator of the existing server",
       (a: EntraPostgresArgs) => {
         delete a.server;
-        a.existingServer = { fqdn: "x", administrators: [{ principalName: "pg-dba", principalType: "Group" }] };
+        a.existingServer = { fqdn: "x", administrators: [{ name: "pg-dba", type: "Group" }] };
       },
-      "deployer.principalName",
+      "deployer.name",
     ],
     [
       "a deployer address in VNet mode",
@@ -424,10 +436,10 @@ describe("EntraPostgres", () => {
           privateDnsZoneId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/privateDnsZones/x.postgres.database.azure.com",
         };
       },
-      "deployer.ipAddress",
+      "deployerIpAddress",
     ],
     ["a bad server name", (a: EntraPostgresArgs) => (a.server!.serverName = "Bad_Name"), "server.serverName"],
-    ["a bad deployer address", (a: EntraPostgresArgs) => (a.deployer.ipAddress = "300.1.1.1"), "deployer.ipAddress"],
+    ["a bad deployer address", (a: EntraPostgresArgs) => (a.deployerIpAddress = "300.1.1.1"), "deployerIpAddress"],
     [
       "a grant on an unknown database",
       (a: EntraPostgresArgs) => (a.access![0].grants[0].database = "ordres"),
@@ -455,12 +467,12 @@ describe("EntraPostgres", () => {
     ["an address that is not IPv4", "300.1.1.1"],
     ["a host name", "office.contoso.com"],
     ["0.0.0.0, which would mean every Azure tenant", "0.0.0.0"],
-  ])("reports a bad deployer.ipAddress (%s) as deployer.ipAddress, not as a rule the component appended", async (_what, ip) => {
+  ])("reports a bad deployerIpAddress (%s) as deployerIpAddress, not as a rule the component appended", async (_what, ip) => {
     const a = args();
-    a.deployer.ipAddress = ip;
+    a.deployerIpAddress = ip;
     const { cloud, error } = await evaluate(() => new EntraPostgres("orders", a));
     const fields = (error as InputError).issues.map((i) => i.field);
-    expect(fields).toContain("deployer.ipAddress");
+    expect(fields).toContain("deployerIpAddress");
     expect(fields.filter((f) => f.includes("firewallRules"))).toEqual([]);
     expect(cloud.resources).toEqual([]);
   });
@@ -485,24 +497,24 @@ describe("EntraPostgres", () => {
   it("tells a deployer spelled in another case which spelling the server has", async () => {
     const a = args();
     existing()(a);
-    a.deployer.principalName = "CI-Deployer";
+    a.deployer.name = "CI-Deployer";
     const { error } = await evaluate(() => new EntraPostgres("orders", a));
     expect((error as InputError).issues).toEqual([
-      expect.objectContaining({ field: "deployer.principalName", allowed: expect.stringContaining('"ci-deployer"') }),
+      expect.objectContaining({ field: "deployer.name", allowed: expect.stringContaining('"ci-deployer"') }),
     ]);
   });
 
   it.each([
     ["a new server", (_a: EntraPostgresArgs) => undefined],
-    ["an existing server", existing({ administrators: [{ principalName: "ci-deployer\n", principalType: "ServicePrincipal" }] })],
+    ["an existing server", existing({ administrators: [{ name: "ci-deployer\n", type: "ServicePrincipal" }] })],
   ])("reports a deployer and a role creator with control characters once each, on %s", async (_what, change) => {
     const a = args();
     change(a);
-    a.deployer.principalName = "ci-deployer\n";
+    a.deployer.name = "ci-deployer\n";
     a.roleCreator = "first\u0000";
     const { cloud, error } = await evaluate(() => new EntraPostgres("orders", a));
     const fields = (error as InputError).issues.map((i) => i.field);
-    expect(fields.filter((f) => f.startsWith("deployer"))).toEqual(["deployer.principalName"]);
+    expect(fields.filter((f) => f.startsWith("deployer"))).toEqual(["deployer.name"]);
     expect(fields.filter((f) => f === "roleCreator")).toHaveLength(1);
     expect(cloud.resources).toEqual([]);
   });
@@ -515,7 +527,7 @@ describe("EntraPostgres", () => {
     };
     const { error } = await evaluate(() => new EntraPostgres("orders", a));
     expect((error as InputError).issues).toEqual([
-      expect.objectContaining({ field: "server.network.firewallRules[0].name", allowed: expect.stringMatching(/deployer\.ipAddress/) }),
+      expect.objectContaining({ field: "server.network.firewallRules[0].name", allowed: expect.stringMatching(/deployerIpAddress/) }),
     ]);
   });
 
@@ -528,7 +540,7 @@ describe("EntraPostgres", () => {
 
   it("reports server and access problems together", async () => {
     const a = args();
-    a.server!.version = "9";
+    a.server!.version = "9" as never;
     a.access![0].grants[0].preset = "write" as never;
     const { error } = await evaluate(() => new EntraPostgres("orders", a));
     expect((error as InputError).issues.map((i) => i.field).sort()).toEqual(["access[0].grants[0].preset", "server.version"]);
@@ -541,19 +553,14 @@ describe("EntraPostgres", () => {
  * provider) waits for every lookup, so nothing but the components registers, and the error is one.
  */
 describe("a user spelled otherwise than Entra's UPN, with group sync on", () => {
-  const PROGRAMS = path.join(__dirname, "support/failingPrograms.ts");
+  const PROGRAMS = path.join(__dirname, "../support/failingPrograms.ts");
   const AZURE_OR_SQL = /^(azure-native:|postgresql:|pulumi:providers:)/;
 
   it.each([
     ["an access entry, other case", "upnInOtherCaseWithGroupSync", "access[1].principal.name", "Bob@Contoso.com"],
     ["an access entry, upper case", "upnInUpperCaseWithGroupSync", "access[1].principal.name", "BOB@CONTOSO.COM"],
     ["an access entry on an existing server", "upnInOtherCaseWithGroupSyncOnExistingServer", "access[1].principal.name", "bob@Contoso.com"],
-    [
-      "a server administrator",
-      "administratorUpnInOtherCaseWithGroupSync",
-      "administrators[Bob@contoso.com].principalName",
-      "Bob@contoso.com",
-    ],
+    ["a server administrator", "administratorUpnInOtherCaseWithGroupSync", "administrators[Bob@contoso.com].name", "Bob@contoso.com"],
   ])("%s: one error naming the field and the UPN to use, nothing registered", (_what, program, field, given) => {
     const outcome = runDeployment(PROGRAMS, program);
     expect(outcome.errors).toHaveLength(1);
@@ -575,5 +582,49 @@ describe("a user spelled otherwise than Entra's UPN, with group sync on", () => 
     // The role and its label are named by the exact name given (nameKey), so another spelling is another role.
     for (const type of ["postgresql:index/role:Role", "postgresql:index/securityLabel:SecurityLabel"])
       expect(outcome.registered.filter((r) => r.type === type).map((r) => r.name)).toContainEqual(expect.stringContaining(nameKey(role)));
+  });
+});
+
+/** Issue 13.6: the deployer's address may come from a resource (a NAT gateway's or a runner's public IP). */
+describe("deployerIpAddress as another resource's output", () => {
+  const PROGRAMS = path.join(__dirname, "../support/failingPrograms.ts");
+  const AZURE_OR_SQL = /^(azure-native:|postgresql:|pulumi:providers:)/;
+
+  it("opens the deployer rule to the address the output resolves to, and the provider waits for that rule", async () => {
+    const { cloud, error } = await evaluate(() => {
+      const nat = new managedidentity.UserAssignedIdentity("nat-stand-in", { resourceGroupName: "rg-data-dev", resourceName: "nat" });
+      return new EntraPostgres("orders", { ...args(), deployerIpAddress: nat.name.apply(() => "198.51.100.77") });
+    });
+    expect(error).toBeUndefined();
+    const rule = cloud.byType("azure-native:dbforpostgresql:FirewallRule").find((r) => r.inputs.firewallRuleName === "deployer")!;
+    expect(rule.inputs).toMatchObject({ startIpAddress: "198.51.100.77", endIpAddress: "198.51.100.77" });
+    expect(rule.dependencies).toContain(cloud.resources.find((r) => r.name === "nat-stand-in")!.urn);
+    // The provider connects after the end of the server chain, which comes after every firewall rule.
+    const chainEnd = (urn: string): string[] => {
+      const r = cloud.resources.find((x) => x.urn === urn)!;
+      return [urn, ...r.dependencies.flatMap(chainEnd)];
+    };
+    expect(chainEnd(provider(cloud).urn)).toContain(rule.urn);
+  });
+
+  it.each([
+    ["the deployer's address", "deployerAddressOutputNotAnAddress", 'deployerIpAddress = "203.0.113"'],
+    ["a firewall rule's range", "firewallRangeOutputBackwards", 'network.firewallRules[nat].endIpAddress = "198.51.100.1"'],
+  ])("%s, resolved to a bad value: one error naming the field, before the server is created", (_what, program, text) => {
+    const outcome = runDeployment(PROGRAMS, program);
+    expect(outcome.errors).toHaveLength(1);
+    expect(outcome.errors[0]).toContain(text);
+    expect(outcome.registered.filter((r) => r.type === "azure-native:dbforpostgresql:Server")).toEqual([]);
+    expect(outcome.registered.filter((r) => AZURE_OR_SQL.test(r.type)).length).toBe(0);
+  });
+});
+
+describe("one plan", () => {
+  it("pg.plan is the very plan its access child registered from, with the looked-up object ids in it", async () => {
+    const { component } = await build(args());
+    expect(component.plan).toBe(component.access.plan);
+    const readers = component.plan.principals.find((p) => p.name === "Data Readers")!;
+    // "Data Readers" has no objectId in the arguments: the plan holds the lookup's result.
+    expect(await valueOf(pulumi.output(readers.objectId))).toBe(IDS.readers);
   });
 });

@@ -3,12 +3,15 @@
  * registers, naming the field as written; each good one becomes the request Azure documents.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { EntraPostgres, EntraPostgresArgs } from "../components/EntraPostgres";
-import { EntraPostgresServer, EntraPostgresServerArgs } from "../components/EntraPostgresServer";
-import { InputError } from "../components/errors";
-import { planServer, validateServerArgs } from "../components/serverPlan";
-import { FAKE_SUBSCRIPTION, MockCloud, RecordedResource } from "../scripts/offline/mockCloud";
-import { IDS, evaluate, validServerArgs } from "./support/fixtures";
+import { EntraPostgres } from "../../components/postgres/EntraPostgres";
+import type { EntraPostgresArgs } from "../../components/postgres/args";
+import { EntraPostgresServer } from "../../components/server/EntraPostgresServer";
+import type { EntraPostgresServerArgs } from "../../components/server/args";
+import { InputError } from "../../components/errors";
+import { planServer } from "../../components/server/plan";
+import { validateServerArgs } from "../../components/server/validate";
+import { FAKE_SUBSCRIPTION, MockCloud, RecordedResource } from "../../scripts/offline/mockCloud";
+import { IDS, evaluate, validServerArgs } from "../support/fixtures";
 
 type Case = [description: string, change: (a: EntraPostgresServerArgs) => void, field: string];
 
@@ -616,10 +619,10 @@ const postgresArgs = (change: (a: EntraPostgresArgs) => void): EntraPostgresArgs
     server: {
       resourceGroupName: "rg-data-dev",
       serverName: "pg-orders-dev",
-      administrators: [{ principalName: "pg-dba", principalType: "Group", objectId: IDS.dbaGroup }],
+      administrators: [{ name: "pg-dba", type: "Group", objectId: IDS.dbaGroup }],
       extensions: { allowList: ["pg_trgm", "citext"] },
     },
-    deployer: { principalName: "ci-deployer", principalType: "ServicePrincipal" },
+    deployer: { name: "ci-deployer", type: "ServicePrincipal" },
     databases: [{ name: "orders", schemas: ["public", "search"], extensions: [{ name: "pg_trgm", schema: "search" }] }],
   };
   change(a);

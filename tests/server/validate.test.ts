@@ -1,8 +1,12 @@
-import { InputError } from "../components/errors";
-import { AdministratorArgs, EntraPostgresServer, EntraPostgresServerArgs, ManagedIdentityRef } from "../components/EntraPostgresServer";
-import { nameKey } from "../components/principals";
-import { SERVER_DEFAULTS, isResourceGroupName, planServer, validateServerArgs } from "../components/serverPlan";
-import { IDS, evaluate, validServerArgs } from "./support/fixtures";
+import { InputError } from "../../components/errors";
+import { EntraPostgresServer } from "../../components/server/EntraPostgresServer";
+import type { EntraPostgresServerArgs } from "../../components/server/args";
+import type { ManagedIdentityRef, PrincipalArgs } from "../../components/principals";
+import { nameKey } from "../../components/principals";
+import { SERVER_DEFAULTS } from "../../components/server/defaults";
+import { planServer } from "../../components/server/plan";
+import { isResourceGroupName, validateServerArgs } from "../../components/server/validate";
+import { IDS, evaluate, validServerArgs } from "../support/fixtures";
 import * as pulumi from "@pulumi/pulumi";
 
 type Case = [description: string, change: (a: EntraPostgresServerArgs) => void, field: string];
@@ -21,13 +25,13 @@ const BAD_INPUTS: Case[] = [
   ["resource group with a slash", (a) => (a.resourceGroupName = "rg/data"), "resourceGroupName"],
   ["location with spaces", (a) => (a.location = "West Europe"), "location"],
   ["tenant id not a UUID", (a) => (a.tenantId = "contoso.onmicrosoft.com"), "tenantId"],
-  ["unknown PostgreSQL version", (a) => (a.version = "10"), "version"],
-  ["unknown SKU tier", (a) => (a.sku = { name: "Standard_D2ds_v5", tier: "Premium" }), "sku.tier"],
+  ["unknown PostgreSQL version", (a) => (a.version = "10" as never), "version"],
+  ["unknown SKU tier", (a) => (a.sku = { name: "Standard_D2ds_v5", tier: "Premium" as never }), "sku.tier"],
   ["Burstable tier with a General Purpose size", (a) => (a.sku = { name: "Standard_D2ds_v5", tier: "Burstable" }), "sku.name"],
   ["storage size not offered", (a) => (a.storage = { sizeGb: 100 }), "storage.sizeGb"],
   ["backup retention below 7 days", (a) => (a.backup = { retentionDays: 3 }), "backup.retentionDays"],
   ["backup retention above 35 days", (a) => (a.backup = { retentionDays: 36 }), "backup.retentionDays"],
-  ["unknown high-availability mode", (a) => (a.highAvailability = "Regional"), "highAvailability"],
+  ["unknown high-availability mode", (a) => (a.highAvailability = "Regional" as never), "highAvailability"],
   [
     "HA on Burstable",
     (a) => ((a.sku = { name: "Standard_B1ms", tier: "Burstable" }), (a.highAvailability = "ZoneRedundant")),
@@ -39,30 +43,26 @@ const BAD_INPUTS: Case[] = [
   ["no administrators", (a) => (a.administrators = []), "administrators"],
   [
     "duplicate administrator name",
-    (a) => a.administrators!.push({ principalName: "pg-dba", principalType: "Group", objectId: IDS.readers }),
-    "administrators[2].principalName",
+    (a) => a.administrators!.push({ name: "pg-dba", type: "Group", objectId: IDS.readers }),
+    "administrators[2].name",
   ],
   [
     "duplicate administrator object id",
-    (a) => a.administrators!.push({ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.alice }),
+    (a) => a.administrators!.push({ name: "bob@contoso.com", type: "User", objectId: IDS.alice }),
     "administrators[2].objectId",
   ],
   ["administrator object id not a UUID", (a) => (nth(a.administrators, 1).objectId = "alice"), "administrators[1].objectId"],
-  ["unknown principal type", (a) => (nth(a.administrators, 0).principalType = "Team" as never), "administrators[0].principalType"],
-  [
-    "managed-identity type spelled as ARM's",
-    (a) => (nth(a.administrators, 0).principalType = "Unknown" as never),
-    "administrators[0].principalType",
-  ],
-  ["user without a UPN", (a) => (nth(a.administrators, 1).principalName = "Alice Smith"), "administrators[1].principalName"],
-  ["empty principal name", (a) => (nth(a.administrators, 0).principalName = ""), "administrators[0].principalName"],
-  ["principal name over 63 bytes", (a) => (nth(a.administrators, 0).principalName = "ä".repeat(32)), "administrators[0].principalName"],
+  ["unknown principal type", (a) => (nth(a.administrators, 0).type = "Team" as never), "administrators[0].type"],
+  ["managed-identity type spelled as ARM's", (a) => (nth(a.administrators, 0).type = "Unknown" as never), "administrators[0].type"],
+  ["user without a UPN", (a) => (nth(a.administrators, 1).name = "Alice Smith"), "administrators[1].name"],
+  ["empty principal name", (a) => (nth(a.administrators, 0).name = ""), "administrators[0].name"],
+  ["principal name over 63 bytes", (a) => (nth(a.administrators, 0).name = "ä".repeat(32)), "administrators[0].name"],
   [
     "service principal's client id given as its object id",
     (a) =>
       a.administrators!.push({
-        principalName: "ci-deployer",
-        principalType: "ServicePrincipal",
+        name: "ci-deployer",
+        type: "ServicePrincipal",
         objectId: IDS.ciAppClient,
         clientId: IDS.ciAppClient,
       }),
@@ -70,7 +70,7 @@ const BAD_INPUTS: Case[] = [
   ],
   [
     "managed identity with nothing to identify it",
-    (a) => a.administrators!.push({ principalName: "id-orders-api", principalType: "ManagedIdentity" }),
+    (a) => a.administrators!.push({ name: "id-orders-api", type: "ManagedIdentity" }),
     "administrators[2]",
   ],
   [
@@ -93,6 +93,35 @@ const BAD_INPUTS: Case[] = [
     (a) => (a.passwordAuth = { administratorLogin: "azure_pg_admin", administratorPassword: pulumi.secret("x") }),
     "passwordAuth.administratorLogin",
   ],
+  // One network object, fields per mode: a field of another mode is refused, not ignored.
+  [
+    "a firewall rule with network mode vnet",
+    (a) =>
+      (a.network = {
+        mode: "vnet",
+        delegatedSubnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/db",
+        privateDnsZoneId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/x.postgres.database.azure.com",
+        firewallRules: [{ name: "office", startIpAddress: "203.0.113.1", endIpAddress: "203.0.113.1" }],
+      }),
+    "network.firewallRules",
+  ],
+  ["a subnet id with the default (public) mode", (a) => (a.network = { subnetId: "/subscriptions/s/x" }), "network.subnetId"],
+  [
+    "a DNS zone id with public mode",
+    (a) => (a.network = { mode: "public", privateDnsZoneId: "/subscriptions/s/x" }),
+    "network.privateDnsZoneId",
+  ],
+  [
+    "allowAzureServices with mode privateEndpoint",
+    (a) =>
+      (a.network = {
+        mode: "privateEndpoint",
+        subnetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/pe",
+        allowAzureServices: true,
+      }),
+    "network.allowAzureServices",
+  ],
+  ["an unknown network mode", (a) => (a.network = { mode: "internal" as never }), "network.mode"],
   [
     "firewall range backwards",
     (a) => (a.network = { mode: "public", firewallRules: [{ name: "office", startIpAddress: "10.0.0.9", endIpAddress: "10.0.0.1" }] }),
@@ -200,18 +229,18 @@ const CASE_INSENSITIVE: Case[] = [
   ["firewall rules HOME and home", (a) => (a.network = publicRules("HOME", "vpn", "home")), "network.firewallRules[2].name"],
   [
     "administrators' object ids differing in case",
-    (a) => a.administrators!.push({ principalName: "bob@contoso.com", principalType: "User", objectId: IDS.alice.toUpperCase() }),
+    (a) => a.administrators!.push({ name: "bob@contoso.com", type: "User", objectId: IDS.alice.toUpperCase() }),
     "administrators[2].objectId",
   ],
   [
     "administrators' UPNs differing in case",
-    (a) => a.administrators!.push({ principalName: "Alice@Contoso.com", principalType: "User", objectId: IDS.bob }),
-    "administrators[2].principalName",
+    (a) => a.administrators!.push({ name: "Alice@Contoso.com", type: "User", objectId: IDS.bob }),
+    "administrators[2].name",
   ],
   [
     "the deployer administrator spelled as another administrator in other case",
-    (a) => (a.deployerAdministrator = { principalName: "ALICE@contoso.com", principalType: "User" }),
-    "deployerAdministrator.principalName",
+    (a) => (a.deployerAdministrator = { name: "ALICE@contoso.com", type: "User" }),
+    "deployerAdministrator.name",
   ],
   ["tags Env and env", (a) => (a.tags = { Env: "dev", env: "prod" }), 'tags["env"]'],
   ["tags COST and Cost", (a) => (a.tags = { owner: "data", COST: "42", Cost: "43" }), 'tags["Cost"]'],
@@ -219,8 +248,8 @@ const CASE_INSENSITIVE: Case[] = [
     "a client id equal to the object id except for case",
     (a) =>
       a.administrators!.push({
-        principalName: "ci-deployer",
-        principalType: "ServicePrincipal",
+        name: "ci-deployer",
+        type: "ServicePrincipal",
         objectId: IDS.ciAppClient.toUpperCase(),
         clientId: IDS.ciAppClient,
       }),
@@ -254,32 +283,16 @@ const GENERATED_NAMES: Case[] = [
 
 /** Issue 12, class 5: control characters in any name. */
 const CONTROL_CHARACTERS: Case[] = [
-  [
-    "an administrator name with a newline",
-    (a) => (nth(a.administrators, 0).principalName = "pg-dba\nops"),
-    "administrators[0].principalName",
-  ],
-  ["an administrator name with NUL", (a) => (nth(a.administrators, 0).principalName = "pg\u0000dba"), "administrators[0].principalName"],
-  [
-    "an administrator name with a tab",
-    (a) => (nth(a.administrators, 1).principalName = "alice\t@contoso.com"),
-    "administrators[1].principalName",
-  ],
-  [
-    "an administrator name ending in a newline",
-    (a) => (nth(a.administrators, 0).principalName = "pg-dba\n"),
-    "administrators[0].principalName",
-  ],
-  ["an administrator name with DEL", (a) => (nth(a.administrators, 0).principalName = "pg-dba\u007f"), "administrators[0].principalName"],
-  [
-    "an administrator name with a C1 control",
-    (a) => (nth(a.administrators, 0).principalName = "pg\u0085dba"),
-    "administrators[0].principalName",
-  ],
+  ["an administrator name with a newline", (a) => (nth(a.administrators, 0).name = "pg-dba\nops"), "administrators[0].name"],
+  ["an administrator name with NUL", (a) => (nth(a.administrators, 0).name = "pg\u0000dba"), "administrators[0].name"],
+  ["an administrator name with a tab", (a) => (nth(a.administrators, 1).name = "alice\t@contoso.com"), "administrators[1].name"],
+  ["an administrator name ending in a newline", (a) => (nth(a.administrators, 0).name = "pg-dba\n"), "administrators[0].name"],
+  ["an administrator name with DEL", (a) => (nth(a.administrators, 0).name = "pg-dba\u007f"), "administrators[0].name"],
+  ["an administrator name with a C1 control", (a) => (nth(a.administrators, 0).name = "pg\u0085dba"), "administrators[0].name"],
   [
     "a deployer administrator name with a carriage return",
-    (a) => (a.deployerAdministrator = { principalName: "ci-deployer\r", principalType: "ServicePrincipal" }),
-    "deployerAdministrator.principalName",
+    (a) => (a.deployerAdministrator = { name: "ci-deployer\r", type: "ServicePrincipal" }),
+    "deployerAdministrator.name",
   ],
   ["a tag name with a newline", (a) => (a.tags = { "cost\ncenter": "42" }), 'tags["cost\\ncenter"]'],
   ["a firewall rule name with a newline", (a) => (a.network = publicRules("office\n")), "network.firewallRules[0].name"],
@@ -331,11 +344,11 @@ const GOOD_RESOURCE_GROUPS: [description: string, name: string][] = [
 /** Issue 12, class 7: a managed identity's ids, given as plain strings, are checked before anything registers. */
 const MI = { principalId: "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b", clientId: "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d" };
 const withIdentity =
-  (over: Partial<AdministratorArgs> = {}, identity: Partial<ManagedIdentityRef> = {}) =>
+  (over: Partial<PrincipalArgs> = {}, identity: Partial<ManagedIdentityRef> = {}) =>
   (a: EntraPostgresServerArgs) =>
     a.administrators!.push({
-      principalName: "id-orders-api",
-      principalType: "ManagedIdentity",
+      name: "id-orders-api",
+      type: "ManagedIdentity",
       managedIdentity: { principalId: MI.principalId, clientId: MI.clientId, name: "id-orders-api", ...identity },
       ...over,
     });
@@ -354,16 +367,8 @@ const MANAGED_IDENTITIES: Case[] = [
   ["a managed identity's objectId that is not its principalId", withIdentity({ objectId: IDS.readers }), "administrators[2].objectId"],
   ["a managed identity's principal id as its clientId", withIdentity({ clientId: MI.principalId }), "administrators[2].clientId"],
   ["a managed identity's clientId that is not the identity's", withIdentity({ clientId: IDS.ciAppClient }), "administrators[2].clientId"],
-  [
-    "a managed identity whose name is not the principalName",
-    withIdentity({}, { name: "id-orders-worker" }),
-    "administrators[2].principalName",
-  ],
-  [
-    "a managed identity whose name differs in case from the principalName",
-    withIdentity({}, { name: "ID-Orders-API" }),
-    "administrators[2].principalName",
-  ],
+  ["a managed identity whose name is not the name", withIdentity({}, { name: "id-orders-worker" }), "administrators[2].name"],
+  ["a managed identity whose name differs in case from the name", withIdentity({}, { name: "ID-Orders-API" }), "administrators[2].name"],
   [
     "a managed identity principalId that is not a UUID",
     withIdentity({}, { principalId: "id-orders-api" }),
@@ -393,8 +398,8 @@ const MANAGED_IDENTITIES: Case[] = [
     "a managed identity without managedIdentity, its objectId equal to its clientId",
     (a) =>
       a.administrators!.push({
-        principalName: "id-orders-api",
-        principalType: "ManagedIdentity",
+        name: "id-orders-api",
+        type: "ManagedIdentity",
         objectId: MI.clientId,
         clientId: MI.clientId,
       }),
@@ -424,8 +429,8 @@ const GOOD_INPUTS: [description: string, change: (a: EntraPostgresServerArgs) =>
   ["the generated rules alone", (a) => (a.network = { mode: "public", allowAzureServices: true, allowAllAddresses: true })],
   ["tags that differ by more than case", (a) => (a.tags = { env: "dev", environment: "dev", Owner: "data" })],
   ["an administrator with an upper-case object id", (a) => (nth(a.administrators, 1).objectId = IDS.alice.toUpperCase())],
-  ["an administrator name with non-ASCII letters", (a) => (nth(a.administrators, 0).principalName = "Datenbank-Admins (Zoë)")],
-  ["an administrator name with inner spaces", (a) => (nth(a.administrators, 0).principalName = "Data  Ops  Team")],
+  ["an administrator name with non-ASCII letters", (a) => (nth(a.administrators, 0).name = "Datenbank-Admins (Zoë)")],
+  ["an administrator name with inner spaces", (a) => (nth(a.administrators, 0).name = "Data  Ops  Team")],
   ["a managed identity as plain strings", withIdentity()],
   ["a managed identity with its principal id as objectId, in upper case", withIdentity({ objectId: MI.principalId.toUpperCase() })],
   ["a managed identity with its client id as clientId", withIdentity({ clientId: MI.clientId })],
@@ -519,7 +524,7 @@ describe("validateServerArgs", () => {
   it("reports every problem at once", () => {
     const args = validServerArgs();
     args.serverName = "X";
-    args.version = "9";
+    args.version = "9" as never;
     args.administrators = [];
     const error = (() => {
       try {

@@ -7,7 +7,7 @@
  * replacement, so changing one in a program would delete the server with its data and create an empty
  * one. The component reads the live server first and refuses such a change with this message instead.
  */
-import { InputIssue } from "./errors";
+import { InputIssue } from "../errors";
 
 /** What the program asks for, in ARM's terms; undefined where the program leaves it to Azure. */
 export interface WantedCreateOnly {

@@ -1,10 +1,10 @@
 /** The login guide's PgBouncer and read-replica routes (components/features/loginRoutes.ts). */
 import { parse as parseUri } from "pg-connection-string";
-import { planAccess } from "../components/accessPlan";
-import { EntraPostgres } from "../components/EntraPostgres";
-import { loginGuide, renderLoginGuide } from "../components/loginGuide";
-import { valueOf } from "../scripts/offline/mockCloud";
-import { IDS, evaluate } from "./support/fixtures";
+import { planAccess } from "../../components/access/plan";
+import { EntraPostgres } from "../../components/postgres/EntraPostgres";
+import { loginGuide, renderLoginGuide } from "../../components/loginGuide";
+import { valueOf } from "../../scripts/offline/mockCloud";
+import { IDS, evaluate } from "../support/fixtures";
 
 const HOST = "pg-orders-prod.postgres.database.azure.com";
 const plan = planAccess({
@@ -13,7 +13,7 @@ const plan = planAccess({
   deployer: "pg-dba",
 });
 const readers = (settings: Parameters<typeof loginGuide>[1]) =>
-  loginGuide(plan, settings, [{ principalName: "pg-dba", principalType: "Group" }]).find((e) => e.principal === "Data Readers")!;
+  loginGuide(plan, settings, [{ name: "pg-dba", type: "Group" }]).find((e) => e.principal === "Data Readers")!;
 
 describe("login routes", () => {
   it("offer nothing more when PgBouncer is off and there are no replicas", () => {
@@ -68,11 +68,11 @@ describe("login routes", () => {
           server: {
             resourceGroupName: "rg-orders-prod",
             serverName: "pg-orders-prod",
-            administrators: [{ principalName: "pg-dba", principalType: "Group", objectId: IDS.dbaGroup }],
+            administrators: [{ name: "pg-dba", type: "Group", objectId: IDS.dbaGroup }],
             pgBouncer: { enabled: true },
             readReplicas: [{ serverName: "pg-orders-ro" }],
           },
-          deployer: { principalName: "ci-deployer", principalType: "ServicePrincipal" },
+          deployer: { name: "ci-deployer", type: "ServicePrincipal" },
           databases: [{ name: "orders" }],
           access: [
             { principal: { name: "Data Readers", type: "Group", objectId: IDS.readers }, grants: [{ database: "orders", preset: "read" }] },

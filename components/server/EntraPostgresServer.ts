@@ -1,171 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
 import { authorization, dbforpostgresql, monitor, network as azureNetwork } from "@pulumi/azure-native";
-import { lookupObjectId } from "./entraLookup";
-import type { ServerFeatureArgs } from "./features";
-import { InputError, throwIfIssues } from "./errors";
-import { PrincipalType, armPrincipalType } from "./principals";
-import { LiveServer, createOnlyChanges, isNotFound } from "./serverGuard";
-import { PlannedAdministrator, ServerPlan, planServer } from "./serverPlan";
-
-/** A firewall rule for public access: an inclusive IPv4 range. */
-export interface FirewallRuleArgs {
-  /** Rule name, 1-80 letters, digits, '-' or '_'; also the stable key of the child resource. */
-  name: string;
-  /** First IPv4 address of the range, e.g. "203.0.113.10". */
-  startIpAddress: string;
-  /** Last IPv4 address of the range (inclusive); must not be before startIpAddress. */
-  endIpAddress: string;
-}
-
-/**
- * How clients reach the server. Exactly one mode; the default is `{ mode: "public", firewallRules: [] }`,
- * which exposes a public endpoint that admits nobody until you add rules.
- */
-export type NetworkArgs =
-  | {
-      mode: "public";
-      /** Explicit ranges allowed to connect. Default: none. */
-      firewallRules?: FirewallRuleArgs[];
-      /** Adds Azure's 0.0.0.0 rule: any Azure service, in any tenant, may connect. Default false. */
-      allowAzureServices?: boolean;
-      /** Adds a rule for 0.0.0.0-255.255.255.255: the whole internet. Only when asked for by name. Default false. */
-      allowAllAddresses?: boolean;
-    }
-  | {
-      mode: "vnet";
-      /** Resource id of a subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers. Fixed at creation. */
-      delegatedSubnetId: pulumi.Input<string>;
-      /** Resource id of a private DNS zone named `*.postgres.database.azure.com`, linked to the VNet. */
-      privateDnsZoneId: pulumi.Input<string>;
-    }
-  | {
-      mode: "privateEndpoint";
-      /** Resource id of the subnet that gets the private endpoint. Public access is disabled. */
-      subnetId: pulumi.Input<string>;
-      /** Resource id of the `privatelink.postgres.database.azure.com` zone; when set, an A record is registered. */
-      privateDnsZoneId?: pulumi.Input<string>;
-    };
-
-/** Anything shaped like an azure-native `managedidentity.UserAssignedIdentity` resource. */
-export interface ManagedIdentityRef {
-  /** The identity's principal id: the object id of its service principal. This is what ARM needs. */
-  principalId: pulumi.Input<string>;
-  /** The identity's client (application) id. Only used to catch it being passed as the object id. */
-  clientId?: pulumi.Input<string>;
-  /** The identity's name, which is its service principal's display name and so its login name. */
-  name?: pulumi.Input<string>;
-}
-
-/** One Microsoft Entra administrator of the server. */
-export interface AdministratorArgs {
-  /**
-   * The name Azure gives the administrator's PostgreSQL role, and the username to log in with:
-   * a user's UPN (guests: the `#EXT#` UPN); a group's, service principal's or managed identity's display name.
-   * At most 63 bytes (PostgreSQL's identifier limit). Case-sensitive.
-   */
-  principalName: string;
-  /** "User" | "Group" | "ServicePrincipal" | "ManagedIdentity". */
-  principalType: PrincipalType;
-  /**
-   * The principal's object id (UUID). For a managed identity, its principal id, never its client id.
-   * Default: looked up in Entra with @pulumi/azuread (user by UPN, group by display name, service principal
-   * by clientId or display name), which needs directory read permission.
-   */
-  objectId?: pulumi.Input<string>;
-  /** Application (client) id of a service principal or managed identity: used for the lookup and to reject it as objectId. */
-  clientId?: pulumi.Input<string>;
-  /** For principalType ManagedIdentity: the identity resource (or its principalId, clientId and name). */
-  managedIdentity?: ManagedIdentityRef;
-}
-
-/** The identity running `pulumi up`, declared as an administrator so the same run can connect with its token. */
-export interface DeployerAdministratorArgs {
-  /** Its login name: the UPN of a user, or the display name of a service principal or managed identity. */
-  principalName: string;
-  /** "User" | "ServicePrincipal" | "ManagedIdentity". */
-  principalType: "User" | "ServicePrincipal" | "ManagedIdentity";
-  /**
-   * Its object id (UUID). Default: the object id of whoever runs the program (Azure client configuration).
-   * Set it in stack config so that a preview run by another identity shows no change to this administrator.
-   */
-  objectId?: string;
-}
-
-/**
- * Arguments of EntraPostgresServer. Every field but resourceGroupName has a default (see SERVER_DEFAULTS);
- * storage, maintenance window, lock, diagnostics, role assignments, identities and encryption,
- * extensions, PgBouncer and replicas are ServerFeatureArgs (components/features).
- */
-export interface EntraPostgresServerArgs extends ServerFeatureArgs {
-  /** Resource group for the server: 1-90 letters or decimal digits of any script, `_`, `-`, `.`, `(` or `)`, not ending in `.` (ARM's rule). Must exist. */
-  resourceGroupName: pulumi.Input<string>;
-  /** Azure region, e.g. "westeurope". Default: the resource group's region. */
-  location?: pulumi.Input<string>;
-  /** Server name, 3-63 lower-case letters, digits and hyphens; globally unique. Default: the component name. */
-  serverName?: string;
-  /** PostgreSQL major version: "11".."18". Default "17" (generally available everywhere; 18 is newer in Azure). */
-  version?: string;
-  /** Compute size. Default `{ name: "Standard_D2ds_v5", tier: "GeneralPurpose" }`. Tiers: Burstable, GeneralPurpose, MemoryOptimized. */
-  sku?: { name: string; tier: string };
-  /** Backups: `retentionDays` 7-35 (default 14); `geoRedundant` default false (fixed at creation). */
-  backup?: { retentionDays?: number; geoRedundant?: boolean };
-  /** "Disabled" (default) | "ZoneRedundant" | "SameZone". Not on the Burstable tier. */
-  highAvailability?: string;
-  /** Preferred availability zone: "1" | "2" | "3". Default: Azure chooses. */
-  availabilityZone?: string;
-  /** Network mode. Default: public endpoint with no firewall rules (nobody admitted). */
-  network?: NetworkArgs;
-  /** Entra tenant for authentication (UUID). Default: the deploying identity's tenant. */
-  tenantId?: pulumi.Input<string>;
-  /** Entra administrators; reordering the list changes nothing, adding or removing one touches only that one. */
-  administrators?: AdministratorArgs[];
-  /** Also declare the identity running `pulumi up` as an administrator. Default: not declared. */
-  deployerAdministrator?: DeployerAdministratorArgs;
-  /**
-   * Entra group sync (`pgaadauth.enable_group_sync`). Default false, as on Azure: group members then log in
-   * with the group's name. When true Azure creates a role per member, so members may use their own names.
-   */
-  groupSync?: boolean;
-  /** Sets `require_secure_transport`. Default true (TLS required). */
-  requireSecureTransport?: boolean;
-  /**
-   * Password authentication, off by default (Entra only). Set it to enable both, with a password
-   * administrator whose password must be a Pulumi secret.
-   */
-  passwordAuth?: { administratorLogin: string; administratorPassword: pulumi.Input<string> };
-  /** Further server parameters by name, e.g. `{ "log_min_duration_statement": "500" }`. Values are strings. */
-  serverParameters?: Record<string, string>;
-  /** Tags for every Azure resource the component makes. */
-  tags?: Record<string, pulumi.Input<string>>;
-  /**
-   * Pulumi's `protect` on the server, which holds the data: `pulumi destroy` and any replacement of the
-   * server fail while it is on. Default true. To delete the server on purpose: set false, `pulumi up`,
-   * then `pulumi destroy`.
-   */
-  protect?: boolean;
-  /**
-   * Lets a change to a property Azure fixes at creation (location, geo-redundant backup, availability
-   * zone, the password administrator's login, VNet integration and its subnet) replace the server with a
-   * new, empty one. Default false: the component reads the live server first and refuses such a change
-   * before the server is registered. Needs `protect: false` too.
-   */
-  allowReplacement?: boolean;
-}
+import { lookupObjectId } from "../entraLookup";
+import { InputError, throwIfIssues } from "../errors";
+import { PrincipalType, armPrincipalType } from "../principals";
+import type { EntraPostgresServerArgs, NetworkArgs } from "./args";
+import { LiveServer, createOnlyChanges, isNotFound } from "./guard";
+import { PlannedAdministrator, PlannedFirewallRule, ServerPlan, planServer } from "./plan";
+import { firewallRangeIssues } from "./validate";
 
 /** What the component reports about each administrator. */
 export interface AdministratorInfo {
-  principalName: string;
-  principalType: PrincipalType;
+  /** Its role name and login username. */
+  name: string;
+  /** User, Group, ServicePrincipal or ManagedIdentity. */
+  type: PrincipalType;
   /** The value sent to ARM (a managed identity is a ServicePrincipal there). */
   armPrincipalType: string;
+  /** Its object id, lower case. */
   objectId: string;
 }
 
 /** What the component reports about each read replica. */
 export interface ReplicaInfo {
+  /** The replica's server name. */
   serverName: string;
   /** `<replica>.postgres.database.azure.com`. */
   fqdn: string;
+  /** Its region. */
   location: string;
 }
 
@@ -183,7 +44,9 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
   readonly server: dbforpostgresql.Server;
   /** ARM resource id of the server. */
   readonly serverId: pulumi.Output<string>;
+  /** The server's name. */
   readonly serverName: pulumi.Output<string>;
+  /** Its resource group. */
   readonly resourceGroupName: pulumi.Output<string>;
   /** `<server>.postgres.database.azure.com`. */
   readonly fqdn: pulumi.Output<string>;
@@ -192,28 +55,48 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
   /** Every Entra administrator: name, type, ARM type and object id. */
   readonly administrators: pulumi.Output<AdministratorInfo[]>;
   /** Whether group sync is on; the login guide depends on it. */
-  readonly groupSync: boolean;
-  /** The last operation in the server's chain: depend on it before connecting with SQL. */
-  readonly ready: pulumi.Resource;
+  readonly groupSync: pulumi.Output<boolean>;
+  /**
+   * The id of the last operation in the server's chain (server, parameters, firewall rules,
+   * administrators, private endpoint). Pass it into whatever connects with SQL: it carries the whole
+   * chain as a dependency, so nothing connects before the firewall rule and administrators exist.
+   */
+  readonly ready: pulumi.Output<string>;
   /** Whether Azure's PgBouncer is on (port 6432 beside 5432); the login guide depends on it. */
-  readonly pgBouncer: boolean;
+  readonly pgBouncer: pulumi.Output<boolean>;
   /** The read replicas: server name, host name and region. Read-only. */
   readonly readReplicas: pulumi.Output<ReplicaInfo[]>;
 
-  constructor(name: string, args: EntraPostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
+  /**
+   * @param plan The plan of these arguments when the caller has already validated and made it
+   *   (EntraPostgres does, so that there is one plan); otherwise it is made here.
+   */
+  constructor(name: string, args: EntraPostgresServerArgs, opts?: pulumi.ComponentResourceOptions, plan?: ServerPlan) {
     // Validate before anything registers, the component itself included: bad input creates nothing.
-    const plan = planServer(name, args);
+    plan ??= planServer(name, args);
     super(ENTRA_POSTGRES_SERVER_TYPE, name, {}, opts);
     const parent = { parent: this };
 
-    const clientConfig = authorization.getClientConfigOutput(parent);
-    const tenantId = pulumi.output(args.tenantId ?? clientConfig.tenantId);
-    const admins = plan.administrators.map((a) => ({ ...a, objectId: resolveObjectId(a, clientConfig.objectId, this, plan.groupSync) }));
+    // Who runs the program (one invoke per server), asked only for what the stack does not give: the
+    // tenant, and the deployer's object id. With both in config nothing depends on the runner.
+    let clientConfig: ReturnType<typeof authorization.getClientConfigOutput> | undefined;
+    const runner = () => (clientConfig ??= authorization.getClientConfigOutput(parent));
+    const tenantId = pulumi.output(args.tenantId ?? runner().tenantId);
+    const admins = plan.administrators.map((a) => ({ ...a, objectId: resolveObjectId(a, () => runner().objectId, this, plan.groupSync) }));
 
     // The server waits for every administrator's object id and for the create-only check, so an
     // unresolvable principal or an accidental replacement fails the run before the server is touched.
+    // Firewall addresses given as Outputs are checked the same way once they resolve, also before the server.
     const guard = plan.allowReplacement ? pulumi.output(true) : refuseCreateOnlyChanges(plan, args, this);
-    const gatedTenantId = pulumi.all([tenantId, guard, pulumi.all(admins.map((a) => a.objectId))]).apply(([t]) => t);
+    const gates: pulumi.Output<unknown>[] = [
+      guard,
+      ...admins.map((a) => a.objectId),
+      ...plan.firewallRules
+        // Plain strings were validated before anything registered (and the component's own rules are plain).
+        .filter((r) => typeof r.startIpAddress !== "string" || typeof r.endIpAddress !== "string")
+        .map(resolvedRangeCheck),
+    ];
+    const gatedTenantId = pulumi.all([tenantId, ...gates]).apply(([t]) => t as string);
 
     const server = new dbforpostgresql.Server(
       `${name}-server`,
@@ -248,7 +131,7 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     );
 
     const serverRef = { resourceGroupName: args.resourceGroupName, serverName: server.name };
-    let previous: pulumi.Resource = server;
+    let previous: pulumi.CustomResource = server;
     const chained = () => ({ ...parent, dependsOn: [previous] });
 
     for (const p of plan.parameters) {
@@ -271,8 +154,8 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
         {
           ...serverRef,
           objectId: a.objectId,
-          principalName: a.principalName,
-          principalType: armPrincipalType(a.principalType),
+          principalName: a.name,
+          principalType: armPrincipalType(a.type),
           tenantId,
         },
         // The ARM name is the object id: a replacement must delete before it creates the same id again.
@@ -312,7 +195,7 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
       previous = replica;
       return { serverName: r.serverName, replica };
     });
-    const chainEnd = previous;
+    const last = previous;
 
     // Diagnostic settings and role assignments are Microsoft.Insights and Microsoft.Authorization
     // resources, not operations of the server: they wait for the server only, beside the chain.
@@ -339,7 +222,7 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     for (const r of plan.features.roleAssignments) {
       const roleDefinitionId =
         r.roleDefinitionId ??
-        pulumi.interpolate`/subscriptions/${clientConfig.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${r.roleDefinitionGuid}`;
+        pulumi.interpolate`/subscriptions/${runner().subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${r.roleDefinitionGuid}`;
       extensionsOfServer.push(
         new authorization.RoleAssignment(
           `${name}-rbac-${r.name}`,
@@ -364,7 +247,7 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
       new authorization.ManagementLockByScope(
         `${name}-lock`,
         { scope: server.id, lockName: plan.features.lock.name, level: "CanNotDelete", notes: plan.features.lock.notes },
-        { ...parent, dependsOn: [chainEnd, ...extensionsOfServer] },
+        { ...parent, dependsOn: [last, ...extensionsOfServer] },
       );
     }
 
@@ -374,9 +257,9 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     this.resourceGroupName = pulumi.output(args.resourceGroupName);
     this.fqdn = server.fullyQualifiedDomainName;
     this.tenantId = tenantId;
-    this.groupSync = plan.groupSync;
-    this.ready = chainEnd;
-    this.pgBouncer = plan.features.pgBouncer;
+    this.groupSync = pulumi.output(plan.groupSync);
+    this.ready = last.id;
+    this.pgBouncer = pulumi.output(plan.features.pgBouncer);
     this.readReplicas = pulumi.all(
       replicas.map((r) =>
         pulumi
@@ -386,9 +269,9 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     );
     this.administrators = pulumi.all(admins.map((a) => a.objectId)).apply((ids) =>
       admins.map((a, i) => ({
-        principalName: a.principalName,
-        principalType: a.principalType,
-        armPrincipalType: armPrincipalType(a.principalType),
+        name: a.name,
+        type: a.type,
+        armPrincipalType: armPrincipalType(a.type),
         objectId: ids[i],
       })),
     );
@@ -398,8 +281,22 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
       fqdn: this.fqdn,
       tenantId: this.tenantId,
       administrators: this.administrators,
+      resourceGroupName: this.resourceGroupName,
+      groupSync: this.groupSync,
+      ready: this.ready,
+      server: this.server,
+      pgBouncer: this.pgBouncer,
+      readReplicas: this.readReplicas,
     });
   }
+}
+
+/** A rule's addresses, checked once they resolve; throws the same error validation gives plain strings. */
+function resolvedRangeCheck(rule: PlannedFirewallRule): pulumi.Output<boolean> {
+  return pulumi.all([rule.startIpAddress, rule.endIpAddress]).apply(([start, end]) => {
+    throwIfIssues("EntraPostgresServer", firewallRangeIssues(`network.firewallRules[${rule.name}]`, start, end));
+    return true;
+  });
 }
 
 /** The server's user-assigned identities and customer-managed key, as ARM takes them. */
@@ -419,7 +316,7 @@ function serverEncryption(plan: ServerPlan): Pick<dbforpostgresql.ServerArgs, "i
   };
 }
 
-function serverNetwork(network: NetworkArgs): dbforpostgresql.ServerArgs["network"] {
+function serverNetwork(network: ServerPlan["network"]): dbforpostgresql.ServerArgs["network"] {
   switch (network.mode) {
     case "public":
       return { publicNetworkAccess: "Enabled" };
@@ -433,17 +330,17 @@ function serverNetwork(network: NetworkArgs): dbforpostgresql.ServerArgs["networ
 
 function privateEndpoint(
   name: string,
-  network: Extract<NetworkArgs, { mode: "privateEndpoint" }>,
+  network: NetworkArgs,
   args: EntraPostgresServerArgs,
   server: dbforpostgresql.Server,
   opts: pulumi.CustomResourceOptions,
-): pulumi.Resource {
+): pulumi.CustomResource {
   const endpoint = new azureNetwork.PrivateEndpoint(
     `${name}-pe`,
     {
       resourceGroupName: args.resourceGroupName,
       location: args.location,
-      subnet: { id: network.subnetId },
+      subnet: { id: network.subnetId! },
       privateLinkServiceConnections: [{ name: `${name}-pe`, privateLinkServiceId: server.id, groupIds: ["postgresqlServer"] }],
       tags: args.tags,
     },
@@ -495,12 +392,12 @@ function refuseCreateOnlyChanges(plan: ServerPlan, args: EntraPostgresServerArgs
 /** The administrator's object id: given, taken from the identity resource, or looked up in Entra. */
 function resolveObjectId(
   a: PlannedAdministrator,
-  deployerObjectId: pulumi.Output<string>,
+  deployerObjectId: () => pulumi.Output<string>,
   parent: pulumi.Resource,
   groupSync: boolean,
 ): pulumi.Output<string> {
-  const field = `administrators[${a.principalName}]`;
-  if (a.isDeployer) return typeof a.objectId === "string" ? pulumi.output(a.objectId) : deployerObjectId;
+  const field = `administrators[${a.name}]`;
+  if (a.isDeployer) return typeof a.objectId === "string" ? pulumi.output(a.objectId) : deployerObjectId();
   if (a.managedIdentity) {
     const mi = a.managedIdentity;
     // Plain strings were checked before anything registered (validateManagedIdentity).
@@ -518,11 +415,11 @@ function resolveObjectId(
           { field: `${field}.objectId`, value: given, allowed: `the identity's principal id ${principalId}, or leave objectId unset` },
         ]);
       }
-      if (miName !== undefined && miName !== a.principalName) {
+      if (miName !== undefined && miName !== a.name) {
         throw new InputError("EntraPostgresServer", [
           {
-            field: `${field}.principalName`,
-            value: a.principalName,
+            field: `${field}.name`,
+            value: a.name,
             allowed: `the identity's name ${JSON.stringify(miName)}, which is its login name`,
           },
         ]);
@@ -542,5 +439,5 @@ function resolveObjectId(
       return id.toLowerCase();
     });
   }
-  return lookupObjectId(a, `${field}.principalName`, "EntraPostgresServer", parent, { exactUpn: groupSync });
+  return lookupObjectId(a, `${field}.name`, "EntraPostgresServer", parent, { exactUpn: groupSync });
 }

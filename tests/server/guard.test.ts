@@ -1,4 +1,4 @@
-import { LiveServer, WantedCreateOnly, createOnlyChanges, isNotFound } from "../components/serverGuard";
+import { LiveServer, WantedCreateOnly, createOnlyChanges, isNotFound } from "../../components/server/guard";
 
 const SUBNET = "/subscriptions/0000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/postgres";
 

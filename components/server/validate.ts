@@ -1,42 +1,25 @@
 /**
- * Validation and normalisation of EntraPostgresServer's arguments: plain functions, no Pulumi runtime.
+ * Validation of EntraPostgresServer's arguments: plain functions, no Pulumi runtime.
  *
  * Every rule here is either one the ARM spec states for what we send
  * (Microsoft.DBforPostgreSQL 2025-08-01, copied into tests/data/azure-rest-api-specs) or one of ours that keeps a stack from
- * failing half-way through `pulumi up`. Values that are Pulumi Outputs are unknown until deployment and
- * are passed through; the contract tests check the request bodies they end up in.
+ * failing half-way through `pulumi up`. Values that are Pulumi Outputs are unknown until deployment: they
+ * are checked when they resolve, before the server is created (resolvedFirewallRuleIssues).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { InputIssue, throwIfIssues } from "./errors";
-import { FEATURE_PARAMETERS, ServerFeaturePlan, planServerFeatures, validateServerFeatures } from "./features";
-import { STORAGE_SIZES_GB } from "./features/storage";
-import { CONTROL_CHARACTER, PRINCIPAL_TYPES, PrincipalType, isUuid, nameKey, roleNameProblem } from "./principals";
-import type {
-  AdministratorArgs,
-  DeployerAdministratorArgs,
-  EntraPostgresServerArgs,
-  FirewallRuleArgs,
-  NetworkArgs,
-} from "./EntraPostgresServer";
-
-export const POSTGRES_VERSIONS = ["11", "12", "13", "14", "15", "16", "17", "18"] as const;
-export const SKU_TIERS = ["Burstable", "GeneralPurpose", "MemoryOptimized"] as const;
-export const HA_MODES = ["Disabled", "ZoneRedundant", "SameZone"] as const;
-export { STORAGE_SIZES_GB };
-
-/** Defaults, in one place; the README's config reference lists the same table. */
-export const SERVER_DEFAULTS = {
-  version: "17",
-  sku: { name: "Standard_D2ds_v5", tier: "GeneralPurpose" },
-  storageSizeGb: 128,
-  storageAutoGrow: true,
-  backupRetentionDays: 14,
-  geoRedundantBackup: false,
-  highAvailability: "Disabled",
-  groupSync: false,
-  requireSecureTransport: true,
-  protect: true,
-} as const;
+import { InputIssue } from "../errors";
+import { FEATURE_PARAMETERS, validateServerFeatures } from "../features";
+import {
+  CONTROL_CHARACTER,
+  DEPLOYER_PRINCIPAL_TYPES,
+  PRINCIPAL_TYPES,
+  PrincipalArgs,
+  RESERVED_ROLES,
+  isUuid,
+  roleNameProblem,
+} from "../principals";
+import type { EntraPostgresServerArgs, FirewallRuleArgs, NetworkArgs } from "./args";
+import { ALLOW_ALL_RULE, ALLOW_AZURE_SERVICES_RULE, HA_MODES, POSTGRES_VERSIONS, SERVER_DEFAULTS, SKU_TIERS } from "./defaults";
 
 /** Server parameters the component owns; users set them through named options instead. */
 const MANAGED_PARAMETERS: Record<string, string> = {
@@ -45,12 +28,8 @@ const MANAGED_PARAMETERS: Record<string, string> = {
   ...FEATURE_PARAMETERS,
 };
 
-/** Firewall rules the component adds for network.allowAzureServices and network.allowAllAddresses. */
-export const ALLOW_AZURE_SERVICES_RULE = "AllowAllAzureServicesAndResourcesWithinAzureIps";
-export const ALLOW_ALL_RULE = "AllowAll";
-
-/** Role names Azure reserves for itself or forbids as the password administrator. */
-const RESERVED_LOGINS = ["azure_superuser", "azuresu", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"];
+/** Logins Azure refuses for the password administrator: its own roles and a few generic names. */
+const RESERVED_LOGINS: readonly string[] = [...RESERVED_ROLES, "admin", "administrator", "root", "guest"];
 
 // The spec's serverName pattern, ^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*, is not anchored at the end, so it
 // accepts "my_server" by matching "my". Azure itself only takes lower-case letters, digits and inner
@@ -80,64 +59,6 @@ const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[
 const LOCATION = /^[a-z0-9]+$/;
 const SUBNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
 const DNS_ZONE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i;
-
-/** An administrator after validation: a stable key for its child resource name, and its lookups. */
-export interface PlannedAdministrator {
-  /** Stable part of the child resource name: the object id when given, else a slug of the name ignoring case. */
-  key: string;
-  /**
-   * Keys this administrator may have had in an earlier run (before its object id was given, or under
-   * the exact-case name key of 0.1): the component registers them as aliases so its resource is kept.
-   */
-  previousKeys: string[];
-  principalName: string;
-  principalType: PrincipalType;
-  /** Given object id (string or Output), or undefined when it must be looked up in Entra. */
-  objectId?: pulumi.Input<string>;
-  clientId?: pulumi.Input<string>;
-  managedIdentity?: AdministratorArgs["managedIdentity"];
-  /** True for the deploying identity, whose object id comes from the client configuration. */
-  isDeployer: boolean;
-}
-
-export interface PlannedFirewallRule {
-  name: string;
-  startIpAddress: string;
-  endIpAddress: string;
-}
-
-/** Everything EntraPostgresServer needs to register its resources, with defaults applied. */
-export interface ServerPlan {
-  serverName: string;
-  version: string;
-  sku: { name: string; tier: string };
-  storage: ServerFeaturePlan["storage"];
-  backup: { backupRetentionDays: number; geoRedundantBackup: "Enabled" | "Disabled" };
-  highAvailability: { mode: string };
-  availabilityZone?: string;
-  passwordAuth: boolean;
-  /** Pulumi's `protect` on the server. */
-  protect: boolean;
-  /** Whether a create-only change may replace the server (skips the live-server check). */
-  allowReplacement: boolean;
-  groupSync: boolean;
-  /** Server parameters to set, sorted by name so the chain of operations is stable. */
-  parameters: { name: string; value: string }[];
-  /** Firewall rules sorted by name; empty unless public access is used. */
-  firewallRules: PlannedFirewallRule[];
-  /** Administrators sorted by key: the order in which they are declared, one at a time. */
-  administrators: PlannedAdministrator[];
-  network: NetworkArgs;
-  /** Maintenance window, lock, diagnostics, role assignments, encryption, replicas (components/features). */
-  features: ServerFeaturePlan;
-}
-
-/** Validates the arguments and returns the plan, or throws one InputError listing every problem. */
-export function planServer(componentName: string, args: EntraPostgresServerArgs): ServerPlan {
-  const issues = validateServerArgs(componentName, args);
-  throwIfIssues("EntraPostgresServer", issues);
-  return buildPlan(componentName, args);
-}
 
 /** All problems with the arguments; empty when they are usable. */
 export function validateServerArgs(componentName: string, args: EntraPostgresServerArgs): InputIssue[] {
@@ -229,6 +150,7 @@ export function validateServerArgs(componentName: string, args: EntraPostgresSer
   validateParameters(args.serverParameters, add);
   validateNetwork(args.network, add);
   validateAdministrators(args.administrators, args.deployerAdministrator, add);
+  // Issue 15's features (components/features), each validated by its own module.
   validateServerFeatures(
     args,
     {
@@ -336,9 +258,68 @@ function ipToNumber(ip: string): number {
   return ip.split(".").reduce((n, part) => n * 256 + Number(part), 0);
 }
 
+/** Each mode's own fields; a field of another mode is a mistake, not something to ignore. */
+const MODE_FIELDS: Record<string, readonly (keyof NetworkArgs)[]> = {
+  public: ["firewallRules", "allowAzureServices", "allowAllAddresses"],
+  vnet: ["delegatedSubnetId", "privateDnsZoneId"],
+  privateEndpoint: ["subnetId", "privateDnsZoneId"],
+};
+
+/**
+ * Problems with one firewall rule's range. Either address may be an Output: what is still unknown is
+ * skipped here and checked again, resolved, before the server is created (EntraPostgresServer).
+ */
+export function firewallRangeIssues(f: string, start: unknown, end: unknown): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const known = (v: unknown) => typeof v === "string";
+  const okStart = known(start) && IPV4.test(start as string);
+  const okEnd = known(end) && IPV4.test(end as string);
+  const unknown = (v: unknown) => v !== null && typeof v === "object";
+  if (!okStart && !unknown(start))
+    issues.push({ field: `${f}.startIpAddress`, value: start, allowed: "an IPv4 address such as 203.0.113.10" });
+  if (!okEnd && !unknown(end)) issues.push({ field: `${f}.endIpAddress`, value: end, allowed: "an IPv4 address such as 203.0.113.20" });
+  if (!okStart || !okEnd) return issues;
+  const s = ipToNumber(start as string);
+  const e = ipToNumber(end as string);
+  if (s > e) {
+    issues.push({ field: `${f}.endIpAddress`, value: end, allowed: `an address at or after startIpAddress ${String(start)}` });
+  } else if (s === 0 && e === 0) {
+    issues.push({
+      field: f,
+      value: `${String(start)}-${String(end)}`,
+      allowed:
+        "not 0.0.0.0-0.0.0.0 as a rule: it means 'any Azure service, any tenant'; set network.allowAzureServices: true if you really want that",
+    });
+  } else if (s === 0 && e === ipToNumber("255.255.255.255")) {
+    issues.push({
+      field: f,
+      value: `${String(start)}-${String(end)}`,
+      allowed: "a range smaller than all addresses; set network.allowAllAddresses: true if you really want the server open to the internet",
+    });
+  }
+  return issues;
+}
+
 function validateNetwork(network: NetworkArgs | undefined, add: Add): void {
   if (network === undefined) return;
-  switch (network.mode) {
+  if (network === null || typeof network !== "object") {
+    add("network", network, 'an object with a mode: { mode: "public" | "vnet" | "privateEndpoint", ... }');
+    return;
+  }
+  const mode = network.mode ?? "public";
+  const own = MODE_FIELDS[mode];
+  if (own === undefined) {
+    add("network.mode", network.mode, '"public", "vnet" or "privateEndpoint"');
+    return;
+  }
+  const foreign = new Map<string, string[]>();
+  for (const [other, fields] of Object.entries(MODE_FIELDS))
+    for (const field of fields) if (!own.includes(field)) foreign.set(field, [...(foreign.get(field) ?? []), other]);
+  for (const [field, modes] of foreign) {
+    const value = network[field as keyof NetworkArgs];
+    if (value !== undefined) add(`network.${field}`, value, `unset with network.mode ${mode}: it belongs to mode ${modes.join(" or ")}`);
+  }
+  switch (mode) {
     case "public": {
       // Firewall rule names are ARM resource names, compared without regard to case: "office" and
       // "Office" are one rule, and two resources would overwrite each other.
@@ -372,28 +353,7 @@ function validateNetwork(network: NetworkArgs | undefined, add: Add): void {
           );
         }
         if (typeof rule.name === "string" && !seen.has(azureNameKey(rule.name))) seen.set(azureNameKey(rule.name), `${f} (${rule.name})`);
-        const okStart = typeof rule.startIpAddress === "string" && IPV4.test(rule.startIpAddress);
-        const okEnd = typeof rule.endIpAddress === "string" && IPV4.test(rule.endIpAddress);
-        if (!okStart) add(`${f}.startIpAddress`, rule.startIpAddress, "an IPv4 address such as 203.0.113.10");
-        if (!okEnd) add(`${f}.endIpAddress`, rule.endIpAddress, "an IPv4 address such as 203.0.113.20");
-        if (!okStart || !okEnd) return;
-        const start = ipToNumber(rule.startIpAddress);
-        const end = ipToNumber(rule.endIpAddress);
-        if (start > end) {
-          add(`${f}.endIpAddress`, rule.endIpAddress, `an address at or after startIpAddress ${rule.startIpAddress}`);
-        } else if (start === 0 && end === 0) {
-          add(
-            f,
-            `${rule.startIpAddress}-${rule.endIpAddress}`,
-            "not 0.0.0.0-0.0.0.0 as a rule: it means 'any Azure service, any tenant'; set network.allowAzureServices: true if you really want that",
-          );
-        } else if (start === 0 && end === ipToNumber("255.255.255.255")) {
-          add(
-            f,
-            `${rule.startIpAddress}-${rule.endIpAddress}`,
-            "a range smaller than all addresses; set network.allowAllAddresses: true if you really want the server open to the internet",
-          );
-        }
+        for (const i of firewallRangeIssues(f, rule.startIpAddress, rule.endIpAddress)) add(i.field, i.value, i.allowed);
       });
       return;
     }
@@ -429,8 +389,6 @@ function validateNetwork(network: NetworkArgs | undefined, add: Add): void {
       );
       return;
     }
-    default:
-      add("network.mode", (network as { mode?: unknown }).mode, '"public", "vnet" or "privateEndpoint"');
   }
 }
 
@@ -441,7 +399,7 @@ function checkDnsZone(field: string, id: pulumi.Input<string> | undefined, zone:
   else if (!zone.test(m[1])) add(field, id, `a private DNS zone named ${zoneText}`);
 }
 
-function validateAdministrators(admins: AdministratorArgs[] | undefined, deployer: DeployerAdministratorArgs | undefined, add: Add): void {
+function validateAdministrators(admins: PrincipalArgs[] | undefined, deployer: PrincipalArgs | undefined, add: Add): void {
   if (admins !== undefined && !Array.isArray(admins)) {
     add("administrators", admins, "a list of Entra principals");
     return;
@@ -456,31 +414,31 @@ function validateAdministrators(admins: AdministratorArgs[] | undefined, deploye
   }
   const names = new Map<string, string>();
   const ids = new Map<string, string>();
-  const entries: [string, AdministratorArgs | DeployerAdministratorArgs][] = list.map((a, i) => [`administrators[${i}]`, a]);
+  const entries: [string, PrincipalArgs][] = list.map((a, i) => [`administrators[${i}]`, a]);
   if (deployer !== undefined) entries.push(["deployerAdministrator", deployer]);
 
   for (const [f, a] of entries) {
     if (a === null || typeof a !== "object") {
-      add(f, a, "an object with principalName and principalType");
+      add(f, a, "an object with name and type");
       continue;
     }
-    if (typeof a.principalName !== "string") {
-      add(`${f}.principalName`, a.principalName, "the user's UPN, or the display name of a group, service principal or managed identity");
+    if (typeof a.name !== "string") {
+      add(`${f}.name`, a.name, "the user's UPN, or the display name of a group, service principal or managed identity");
     } else {
-      const problem = roleNameProblem(a.principalName);
-      if (problem) add(`${f}.principalName`, a.principalName, problem);
+      const problem = roleNameProblem(a.name);
+      if (problem) add(`${f}.name`, a.name, problem);
       // PostgreSQL role names are case-sensitive, but two admins differing only in case are a typo.
-      const lower = a.principalName.toLowerCase();
-      if (names.has(lower)) add(`${f}.principalName`, a.principalName, `a principal not already declared as ${names.get(lower)}`);
+      const lower = a.name.toLowerCase();
+      if (names.has(lower)) add(`${f}.name`, a.name, `a principal not already declared as ${names.get(lower)}`);
       names.set(lower, f);
     }
-    const allowedTypes = f === "deployerAdministrator" ? ["User", "ServicePrincipal", "ManagedIdentity"] : PRINCIPAL_TYPES;
-    if (!(allowedTypes as readonly string[]).includes(a.principalType)) {
-      add(`${f}.principalType`, a.principalType, `one of ${allowedTypes.join(", ")}`);
+    const allowedTypes = f === "deployerAdministrator" ? DEPLOYER_PRINCIPAL_TYPES : PRINCIPAL_TYPES;
+    if (!(allowedTypes as readonly string[]).includes(a.type)) {
+      add(`${f}.type`, a.type, `one of ${allowedTypes.join(", ")}`);
     }
     if (f === "deployerAdministrator") {
-      const id = (a as DeployerAdministratorArgs).objectId;
-      if (id !== undefined && (typeof id !== "string" || !isUuid(id))) {
+      const id = a.objectId;
+      if (typeof id === "string" && !isUuid(id)) {
         add(
           `${f}.objectId`,
           id,
@@ -492,7 +450,7 @@ function validateAdministrators(admins: AdministratorArgs[] | undefined, deploye
       }
       continue;
     }
-    const admin = a as AdministratorArgs;
+    const admin = a;
     if (admin.objectId !== undefined && typeof admin.objectId === "string") {
       if (!isUuid(admin.objectId)) {
         add(`${f}.objectId`, admin.objectId, "the principal's object id (UUID), or leave unset to look it up in Entra");
@@ -513,7 +471,7 @@ function validateAdministrators(admins: AdministratorArgs[] | undefined, deploye
       add(`${f}.clientId`, admin.clientId, "an application (client) id (UUID)");
     }
     validateManagedIdentity(f, admin, ids, add);
-    if (admin.principalType === "ManagedIdentity") {
+    if (admin.type === "ManagedIdentity") {
       if (admin.objectId === undefined && admin.managedIdentity === undefined && admin.clientId === undefined) {
         // Looking a managed identity up by display name works, but a typo would silently pick another one.
         add(
@@ -523,10 +481,10 @@ function validateAdministrators(admins: AdministratorArgs[] | undefined, deploye
         );
       }
     } else if (admin.managedIdentity !== undefined) {
-      add(`${f}.managedIdentity`, "(set)", "only with principalType ManagedIdentity");
+      add(`${f}.managedIdentity`, "(set)", "only with type ManagedIdentity");
     }
-    if (admin.principalType === "User" && typeof admin.principalName === "string" && !admin.principalName.includes("@")) {
-      add(`${f}.principalName`, admin.principalName, "a user principal name (UPN) such as alice@contoso.com; users log in with their UPN");
+    if (admin.type === "User" && typeof admin.name === "string" && !admin.name.includes("@")) {
+      add(`${f}.name`, admin.name, "a user principal name (UPN) such as alice@contoso.com; users log in with their UPN");
     }
   }
 }
@@ -541,7 +499,7 @@ function plainId(value: unknown): string | undefined {
  * registers: a client id in place of the principal id, ids that disagree, a name that is not the
  * identity's. Outputs (a real UserAssignedIdentity) are checked when they resolve (resolveObjectId).
  */
-function validateManagedIdentity(f: string, admin: AdministratorArgs, ids: Map<string, string>, add: Add): void {
+function validateManagedIdentity(f: string, admin: PrincipalArgs, ids: Map<string, string>, add: Add): void {
   const mi = admin.managedIdentity;
   if (mi === undefined) return;
   if (mi === null || typeof mi !== "object") {
@@ -585,8 +543,8 @@ function validateManagedIdentity(f: string, admin: AdministratorArgs, ids: Map<s
   } else if (clientId !== undefined && miClientId !== undefined && clientId !== miClientId && principalId !== miClientId) {
     add(`${f}.clientId`, admin.clientId, `the identity's client id ${miClientId} (managedIdentity.clientId), or leave clientId unset`);
   }
-  if (typeof mi.name === "string" && typeof admin.principalName === "string" && mi.name !== admin.principalName) {
-    add(`${f}.principalName`, admin.principalName, `the identity's name, ${mi.name}, which is its display name and login name`);
+  if (typeof mi.name === "string" && typeof admin.name === "string" && mi.name !== admin.name) {
+    add(`${f}.name`, admin.name, `the identity's name, ${mi.name}, which is its display name and login name`);
   }
   // Its principal id is its object id: two administrators with one identity are one role.
   if (principalId !== undefined && objectId === undefined) {
@@ -594,81 +552,4 @@ function validateManagedIdentity(f: string, admin: AdministratorArgs, ids: Map<s
       add(`${f}.managedIdentity.principalId`, mi.principalId, `an object id not already used by ${ids.get(principalId)}`);
     ids.set(principalId, f);
   }
-}
-
-/**
- * An administrator's resource key, and the keys it may have had before: the object id when it is given,
- * otherwise its name ignoring case (Entra compares UPNs and display names so), with the name keys as
- * aliases so that adding an object id or correcting a name's case keeps the administrator's resource.
- * (0.1 keyed looked-up names by their exact spelling: that key is an alias too.)
- */
-function adminKeys(objectId: string | undefined, principalName: string): { key: string; previousKeys: string[] } {
-  const nameKeys = [nameKey(principalName.toLowerCase()), nameKey(principalName)];
-  const key = objectId ?? nameKeys[0];
-  return { key, previousKeys: [...new Set(nameKeys)].filter((k) => k !== key) };
-}
-
-function buildPlan(componentName: string, args: EntraPostgresServerArgs): ServerPlan {
-  const d = SERVER_DEFAULTS;
-  const groupSync = args.groupSync ?? d.groupSync;
-  const requireTls = args.requireSecureTransport ?? d.requireSecureTransport;
-  const features = planServerFeatures(args, args.serverName ?? componentName);
-  const parameters = [
-    ...Object.entries(args.serverParameters ?? {}).map(([name, value]) => ({ name, value })),
-    ...features.parameters,
-    { name: "require_secure_transport", value: requireTls ? "ON" : "OFF" },
-    { name: "pgaadauth.enable_group_sync", value: groupSync ? "ON" : "OFF" },
-  ].sort((a, b) => a.name.localeCompare(b.name));
-
-  const network: NetworkArgs = args.network ?? { mode: "public", firewallRules: [] };
-  const firewallRules: PlannedFirewallRule[] = [];
-  if (network.mode === "public") {
-    firewallRules.push(...(network.firewallRules ?? []).map((r) => ({ ...r })));
-    if (network.allowAzureServices)
-      firewallRules.push({ name: ALLOW_AZURE_SERVICES_RULE, startIpAddress: "0.0.0.0", endIpAddress: "0.0.0.0" });
-    if (network.allowAllAddresses) firewallRules.push({ name: ALLOW_ALL_RULE, startIpAddress: "0.0.0.0", endIpAddress: "255.255.255.255" });
-  }
-  firewallRules.sort((a, b) => a.name.localeCompare(b.name));
-
-  const administrators: PlannedAdministrator[] = (args.administrators ?? []).map((a) => ({
-    ...adminKeys(typeof a.objectId === "string" ? a.objectId.toLowerCase() : undefined, a.principalName),
-    principalName: a.principalName,
-    principalType: a.principalType,
-    objectId: typeof a.objectId === "string" ? a.objectId.toLowerCase() : a.objectId,
-    clientId: a.clientId,
-    managedIdentity: a.managedIdentity,
-    isDeployer: false,
-  }));
-  if (args.deployerAdministrator) {
-    administrators.push({
-      ...adminKeys(undefined, args.deployerAdministrator.principalName),
-      principalName: args.deployerAdministrator.principalName,
-      principalType: args.deployerAdministrator.principalType,
-      objectId: args.deployerAdministrator.objectId?.toLowerCase(),
-      isDeployer: true,
-    });
-  }
-  administrators.sort((a, b) => a.key.localeCompare(b.key));
-
-  return {
-    serverName: args.serverName ?? componentName,
-    version: args.version ?? d.version,
-    sku: args.sku ?? { ...d.sku },
-    storage: features.storage,
-    backup: {
-      backupRetentionDays: args.backup?.retentionDays ?? d.backupRetentionDays,
-      geoRedundantBackup: (args.backup?.geoRedundant ?? d.geoRedundantBackup) ? "Enabled" : "Disabled",
-    },
-    highAvailability: { mode: args.highAvailability ?? d.highAvailability },
-    availabilityZone: args.availabilityZone,
-    passwordAuth: args.passwordAuth !== undefined,
-    protect: args.protect ?? d.protect,
-    allowReplacement: args.allowReplacement ?? false,
-    groupSync,
-    parameters,
-    firewallRules,
-    administrators,
-    network,
-    features,
-  };
 }

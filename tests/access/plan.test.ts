@@ -1,15 +1,9 @@
-import { AccessInput, AccessEntryArgs } from "../components/EntraDatabaseAccess";
-import {
-  AccessPlan,
-  PRIVILEGES,
-  accessRoleName,
-  buildAccessPlan,
-  pgaadauthLabel,
-  planAccess,
-  validateAccessInput,
-} from "../components/accessPlan";
-import { InputError } from "../components/errors";
-import { IDS } from "./support/fixtures";
+import type { AccessInput, AccessEntryArgs } from "../../components/access/args";
+import { PRIVILEGES, accessRoleName, accessSetName } from "../../components/access/naming";
+import { AccessPlan, accessIssues, buildAccessPlan, pgaadauthLabel, planAccess } from "../../components/access/plan";
+import { validateAccessInput } from "../../components/access/validate";
+import { InputError } from "../../components/errors";
+import { IDS } from "../support/fixtures";
 
 const ORDERS = { name: "orders", schemas: ["public", "reporting"] };
 
@@ -204,7 +198,6 @@ describe("the plan's shape", () => {
     const plan = planAccess(
       input({
         principal: { name: DEPLOYER, type: "ServicePrincipal" },
-        administrator: true,
         grants: [{ database: "orders", preset: "read" }],
       }),
     );
@@ -233,9 +226,10 @@ describe("the plan's shape", () => {
   });
 
   it("gives administrators memberships as separate grants, since Azure owns their roles", () => {
-    const plan = planAccess(
-      input({ principal: { name: "pg-dba", type: "Group" }, administrator: true, grants: [{ database: "orders", preset: "read" }] }),
-    );
+    const plan = planAccess({
+      ...input({ principal: { name: "pg-dba", type: "Group" }, grants: [{ database: "orders", preset: "read" }] }),
+      administrators: ["pg-dba"],
+    });
     expect(plan.principals).toEqual([expect.objectContaining({ name: "pg-dba", administrator: true, memberOf: ["orders_read"] })]);
     expect(plan.memberships).toContainEqual(expect.objectContaining({ role: "pg-dba", grantRole: "orders_read", withAdminOption: false }));
   });
@@ -252,6 +246,122 @@ describe("the plan's shape", () => {
   it("only grants privileges PostgreSQL knows for each object kind", () => {
     const plan = planAccess(input(entry("x@contoso.com", "User", [{ database: "orders", preset: "readWrite" }])));
     for (const g of plan.grants) for (const p of g.privileges) expect(PRIVILEGES[g.objectType]).toContain(p);
+  });
+});
+
+describe("one membership per principal: access sets", () => {
+  const LEDGER = { name: "ledger", schemas: ["public"] };
+  const across = (...access: AccessEntryArgs[]): AccessInput => ({ databases: [ORDERS, LEDGER], access, deployer: DEPLOYER });
+  const membershipsOf = (plan: AccessPlan, member: string) =>
+    plan.memberships.filter((m) => m.role === member).map((m) => `${m.grantRole}${m.withAdminOption ? " (admin)" : ""}`);
+  const analyst = entry(
+    "Analysts",
+    "Group",
+    [
+      { database: "orders", preset: "read" },
+      { database: "ledger", preset: "readWrite" },
+    ],
+    IDS.readers,
+  );
+
+  it("a principal needing several access roles joins one role that is a member of each, holding no grants", () => {
+    const plan = planAccess(across(analyst));
+    expect(principal(plan, "Analysts").memberOf).toEqual(["ledger_readwrite+orders_read"]);
+    expect(membershipsOf(plan, "Analysts")).toEqual(["ledger_readwrite+orders_read"]);
+    expect(plan.accessSets).toEqual([
+      expect.objectContaining({ name: "ledger_readwrite+orders_read", roles: ["ledger_readwrite", "orders_read"] }),
+    ]);
+    expect(membershipsOf(plan, "ledger_readwrite+orders_read")).toEqual(["ledger_readwrite", "orders_read"]);
+    expect(grantsOf(plan, "ledger_readwrite+orders_read")).toEqual([]);
+    expect(plan.defaultPrivileges.filter((d) => d.role.includes("+"))).toEqual([]);
+    // The grants stay on the per-database access roles, as without the set.
+    expect(grantsOf(plan, "orders_read")).toContain("table:reporting=SELECT");
+    expect(grantsOf(plan, "ledger_readwrite")).toContain("table:public=DELETE,INSERT,SELECT,UPDATE");
+  });
+
+  it("the manager role holds ADMIN OPTION on the set, like on every role the component creates", () => {
+    const plan = planAccess(across(analyst));
+    expect(plan.memberships).toContainEqual(
+      expect.objectContaining({ role: "ledger_manager", grantRole: "ledger_readwrite+orders_read", withAdminOption: true }),
+    );
+  });
+
+  it("principals with the same grant set share it; one access role needs no set; the name is stable", () => {
+    const again = entry(
+      "Auditors",
+      "Group",
+      [
+        { database: "ledger", preset: "readWrite" },
+        { database: "orders", preset: "read" },
+      ],
+      IDS.alice,
+    );
+    const single = entry("Readers", "Group", [{ database: "orders", preset: "read" }], IDS.bob);
+    const plan = planAccess(across(analyst, again, single));
+    expect(plan.accessSets.map((r) => r.name)).toEqual(["ledger_readwrite+orders_read"]);
+    expect(principal(plan, "Auditors").memberOf).toEqual(["ledger_readwrite+orders_read"]);
+    expect(principal(plan, "Readers").memberOf).toEqual(["orders_read"]);
+    // Reordered lists: same roles, same resource keys.
+    const reordered = planAccess({ ...across(single, again, analyst), databases: [LEDGER, ORDERS] });
+    expect(reordered.accessSets).toEqual(plan.accessSets);
+    expect(reordered.memberships).toEqual(plan.memberships);
+  });
+
+  it("owner on two databases: one set, a member of both owner-member roles", () => {
+    const plan = planAccess(
+      across(
+        entry(
+          "migrator",
+          "ServicePrincipal",
+          [
+            { database: "orders", preset: "owner" },
+            { database: "ledger", preset: "owner" },
+          ],
+          IDS.ciApp,
+        ),
+      ),
+    );
+    expect(principal(plan, "migrator").memberOf).toEqual(["ledger_owner_members+orders_owner_members"]);
+    expect(membershipsOf(plan, "ledger_owner_members+orders_owner_members")).toEqual(["ledger_owner_members", "orders_owner_members"]);
+  });
+
+  it("explicit privileges stay the principal's own; its presets still go through one role", () => {
+    const plan = planAccess(
+      across(
+        entry(
+          "etl",
+          "ServicePrincipal",
+          [
+            { database: "orders", preset: "read" },
+            { database: "ledger", privileges: { table: ["SELECT"] } },
+          ],
+          IDS.ciApp,
+        ),
+      ),
+    );
+    expect(principal(plan, "etl").memberOf).toEqual(["orders_read"]);
+    expect(grantsOf(plan, "etl")).toEqual(["table:public=SELECT"]);
+    expect(plan.accessSets).toEqual([]);
+  });
+
+  it("another administrator deploying makes its own sets, from its own access roles", () => {
+    const plan = planAccess({ ...across(analyst), deployer: "dba@contoso.com", roleCreator: DEPLOYER });
+    const [set] = plan.accessSets;
+    expect(set.roles).toEqual([
+      expect.stringMatching(/^ledger_readwrite_by_[0-9a-f]{6}$/),
+      expect.stringMatching(/^orders_read_by_[0-9a-f]{6}$/),
+    ]);
+    expect(set.name).toBe(set.roles.join("+"));
+  });
+
+  it("a name over 63 bytes becomes its name key; a principal may not take a set's name", () => {
+    const long = ["a".repeat(40) + "_read", "b".repeat(40) + "_read"];
+    expect(Buffer.byteLength(accessSetName(long))).toBeLessThanOrEqual(63);
+    expect(accessSetName(long)).toBe(accessSetName([...long].reverse()));
+    const issues = accessIssues(
+      across(analyst, entry("ledger_readwrite+orders_read", "Group", [{ database: "orders", preset: "read" }], IDS.dbaGroup)),
+    );
+    expect(issues).toContainEqual(expect.objectContaining({ field: "access[1].principal.name", value: "ledger_readwrite+orders_read" }));
   });
 });
 
@@ -273,6 +383,20 @@ const reader = (over: Partial<AccessEntryArgs> = {}): AccessEntryArgs => ({
 });
 
 const BAD: Bad[] = [
+  [
+    "a managed identity reference on a group",
+    { ...input(reader({ principal: { name: "Data Readers", type: "Group", managedIdentity: { principalId: IDS.readers } } })) },
+    "access[0].principal.managedIdentity",
+  ],
+  [
+    "a managed identity whose principal id is not a UUID",
+    {
+      ...input(
+        reader({ principal: { name: "id-orders-api", type: "ManagedIdentity", managedIdentity: { principalId: "id-orders-api" } } }),
+      ),
+    },
+    "access[0].principal.managedIdentity.principalId",
+  ],
   ["no databases", { databases: [], access: [] }, "databases"],
   ["reserved database", { databases: [{ name: "postgres" }] }, "databases[0].name"],
   ["database name over 63 bytes", { databases: [{ name: "d".repeat(64) }] }, "databases[0].name"],
@@ -536,7 +660,7 @@ describe("edge input", () => {
 describe("bad input", () => {
   it.each(BAD)("rejects %s, naming the field", (_what, partial, field) => {
     const bad = { deployer: DEPLOYER, ...partial };
-    const issues = validateAccessInput(bad);
+    const issues = accessIssues(bad);
     expect(issues.map((i) => i.field)).toContain(field);
     expect(() => planAccess(bad)).toThrow(InputError);
   });
@@ -545,5 +669,29 @@ describe("bad input", () => {
     const i = input(reader({ principal: { name: "Data Readers", type: "Group" } }));
     expect(validateAccessInput(i, { objectIdsLookedUp: true })).toEqual([]);
     expect(buildAccessPlan(i).principals[0].name).toBe("Data Readers");
+  });
+});
+
+describe("a managed identity given as its resource", () => {
+  it("takes the identity's principal id as its object id, in lower case, for the label", () => {
+    const plan = planAccess(
+      input({
+        principal: { name: "id-orders-api", type: "ManagedIdentity", managedIdentity: { principalId: IDS.ciApp.toUpperCase() } },
+        grants: [{ database: "orders", preset: "readWrite" }],
+      }),
+    );
+    expect(plan.principals).toEqual([expect.objectContaining({ name: "id-orders-api", objectId: IDS.ciApp, administrator: false })]);
+  });
+
+  it("refuses an objectId that is not the resource's principal id, naming both", () => {
+    const issues = validateAccessInput(
+      input({
+        principal: { name: "id-orders-api", type: "ManagedIdentity", objectId: IDS.bob, managedIdentity: { principalId: IDS.ciApp } },
+        grants: [{ database: "orders", preset: "read" }],
+      }),
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({ field: "access[0].principal.objectId", value: IDS.bob, allowed: expect.stringContaining(IDS.ciApp) }),
+    ]);
   });
 });
