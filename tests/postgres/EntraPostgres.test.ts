@@ -116,6 +116,16 @@ const both =
     for (const c of changes) c(a);
   };
 
+/** One bad input: one InputError naming the field, and nothing registered, not even the component. */
+async function rejectsBeforeRegistering(_what: string, change: Change, field: string): Promise<void> {
+  const a = args();
+  change(a);
+  const { cloud, error } = await evaluate(() => new EntraPostgres("orders", a));
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).issues.map((i) => i.field)).toContain(field);
+  expect(cloud.resources).toEqual([]);
+}
+
 /** Issue 12: bad input of every class, each rejected before anything registers. */
 const COMPONENT_BAD: [string, Change, string][] = [
   ["a deployer object id that is not a UUID", (a) => (a.deployer.objectId = "ci-deployer"), "deployer.objectId"],
@@ -445,23 +455,9 @@ describe("EntraPostgres", () => {
       (a: EntraPostgresArgs) => (a.access![0].grants[0].database = "ordres"),
       "access[0].grants[0].database",
     ],
-  ])("rejects %s before registering anything", async (_what, change, field) => {
-    const a = args();
-    change(a);
-    const { cloud, error } = await evaluate(() => new EntraPostgres("orders", a));
-    expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).issues.map((i) => i.field)).toContain(field);
-    expect(cloud.resources).toEqual([]);
-  });
+  ])("rejects %s before registering anything", rejectsBeforeRegistering);
 
-  it.each(COMPONENT_BAD)("rejects %s before registering anything", async (_what, change, field) => {
-    const a = args();
-    change(a);
-    const { cloud, error } = await evaluate(() => new EntraPostgres("orders", a));
-    expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).issues.map((i) => i.field)).toContain(field);
-    expect(cloud.resources).toEqual([]);
-  });
+  it.each(COMPONENT_BAD)("rejects %s before registering anything", rejectsBeforeRegistering);
 
   it.each([
     ["an address that is not IPv4", "300.1.1.1"],
