@@ -18,8 +18,14 @@ const QUICK = process.env.BENCH_QUICK === "1";
 /** BENCH_ONLY=database,suites re-measures only those parts and keeps the others from results.json. */
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const MAJORS = (process.env.BENCH_MAJORS ?? "15,17").split(",").map((m) => m.trim());
-/** Test suites take minutes a run: fewer runs, so a full bench stays under 20 minutes on 2 cores. */
-const SUITE_RUNS = Number(process.env.BENCH_SUITE_RUNS ?? 2);
+/** Test suites take minutes a run: one each by default, so a full bench stays under 20 minutes on 2 cores. */
+const SUITE_RUNS = Number(process.env.BENCH_SUITE_RUNS ?? 1);
+/**
+ * Runs of the fleet's small sizes: a 1- or 10-server program takes a second or a few, and its ratio swings
+ * by ±20% from run to run even on an idle machine (measured 2026-12-01), against a goal 10% above 1.
+ * More runs there cost little and steady the median; 100 servers keep RUNS (a minute a run).
+ */
+const SMALL_FLEET_RUNS = Number(process.env.BENCH_SMALL_FLEET_RUNS ?? 2 * RUNS + 1);
 
 /** The 1-, 5- and 15-minute load averages now. */
 function load(): number[] {
@@ -58,17 +64,19 @@ function fleet() {
     const component: Record<string, number>[] = [];
     const direct: Record<string, number>[] = [];
     const loads: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
+    const n = servers <= 10 ? SMALL_FLEET_RUNS : RUNS;
+    for (let i = 0; i < n; i++) {
       loads.push(load()[0]);
       // Side by side: each component run is followed by the hand-declared replay of what it registered.
       component.push(child(["bench/fleet.ts", "component", String(servers), dump]));
       direct.push(child(["bench/fleet.ts", "direct", String(servers), dump]));
-      process.stderr.write(`fleet ${servers}: run ${i + 1}/${RUNS}\n`);
+      process.stderr.write(`fleet ${servers}: run ${i + 1}/${n}\n`);
     }
     const resources = component[0].resources;
     const perResource = (runs: Record<string, number>[], k: string) => stat(runs.map((r) => r[k] / resources));
     return {
       servers,
+      runs: n,
       resources,
       componentMs: stat(component.map((r) => r.ms)),
       directMs: stat(direct.map((r) => r.ms)),
@@ -278,7 +286,7 @@ function writeReadme(r: Results): void {
   const big = r.database.filter((d) => d.pgMajor === majors[majors.length - 1]).at(-1);
   const perType = Object.entries((big?.statementsByType ?? {}) as Record<string, { resources: number; total: number; writes: number }>);
   const lines = [
-    `Measured ${r.date} on ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load average ${r.machine.loadAtStart.join(" ")} at the start, ${r.machine.loadAtEnd.join(" ")} at the end. Median of ${r.runsPerFigure} runs (min-max); "load" is the 1-minute load average each run started under. This run took ${r.benchSeconds} s${r.only ? ` (only ${r.only.join(", ")})` : ""}; the parts, as last measured: ${Object.entries(
+    `Measured ${r.date} on ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load average ${r.machine.loadAtStart.join(" ")} at the start, ${r.machine.loadAtEnd.join(" ")} at the end. Median of ${r.runsPerFigure} runs (min-max) unless a table says otherwise; "load" is the 1-minute load average each run started under. This run took ${r.benchSeconds} s${r.only ? ` (only ${r.only.join(", ")})` : ""}; the parts, as last measured: ${Object.entries(
       r.partSeconds,
     )
       .map(([k, v]) => `${k} ${v} s`)
@@ -286,11 +294,11 @@ function writeReadme(r: Results): void {
     "",
     `### 1. Program cost under mocks (EntraPostgres per server: 5 administrators, 10 access entries; tenant and deployer object id in config)${when("fleet")}`,
     "",
-    "| servers | resources | component | direct | ratio component/direct | goal ≤ 1.1 | CPU-time ratio | ms per resource (component) | ms per resource (direct) | peak RSS component / direct | load |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| servers | runs | resources | component | direct | ratio component/direct | goal ≤ 1.1 | CPU-time ratio | ms per resource (component) | ms per resource (direct) | peak RSS component / direct | load |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...r.fleet.map(
       (f) =>
-        `| ${f.servers} | ${f.resources} | ${fmt(f.componentMs, " ms")} | ${fmt(f.directMs, " ms")} | ${fmt(f.ratio)} | ${meets(f.ratio.median, 1.1)} | ${fmt(f.cpuRatio)} | ${fmt(f.componentMsPerResource)} | ${fmt(f.directMsPerResource)} | ${f.componentMaxRssMb.median} / ${f.directMaxRssMb.median} MiB | ${f.load1 ? fmt(f.load1) : "-"} |`,
+        `| ${f.servers} | ${f.runs ?? r.runsPerFigure} | ${f.resources} | ${fmt(f.componentMs, " ms")} | ${fmt(f.directMs, " ms")} | ${fmt(f.ratio)} | ${meets(f.ratio.median, 1.1)} | ${fmt(f.cpuRatio)} | ${fmt(f.componentMsPerResource)} | ${fmt(f.directMsPerResource)} | ${f.componentMaxRssMb.median} / ${f.directMaxRssMb.median} MiB | ${f.load1 ? fmt(f.load1) : "-"} |`,
     ),
     "",
     marginalMemory(r.fleet),
@@ -332,7 +340,7 @@ function writeReadme(r: Results): void {
       ([t, c]) => `| ${t} | ${c.resources} | ${c.writes} | ${round(c.writes / c.resources)} | ${round(c.total / c.resources)} |`,
     ),
     "",
-    `### 4. Test suites (wall time; ${r.suites.runs ?? r.runsPerFigure} runs, the cold unit run once)${when("suites")}`,
+    `### 4. Test suites (wall time; ${r.suites.runs ?? r.runsPerFigure} run${(r.suites.runs ?? r.runsPerFigure) === 1 ? "" : "s"} each, the cold unit run once)${when("suites")}`,
     "",
     `| suite | cold (--no-cache) | warm | load |`,
     `| --- | --- | --- | --- |`,

@@ -4,7 +4,7 @@ import { lookupObjectId } from "../entraLookup";
 import { InputError, throwIfIssues } from "../errors";
 import { PrincipalType, armPrincipalType } from "../principals";
 import type { EntraPostgresServerArgs, NetworkArgs } from "./args";
-import { LiveServer, createOnlyChanges, isNotFound } from "./guard";
+import { LiveServer, createOnlyChanges, encryptionModeChanges, isNotFound } from "./guard";
 import { PlannedAdministrator, PlannedFirewallRule, ServerPlan, planServer } from "./plan";
 import { firewallRangeIssues } from "./validate";
 
@@ -87,7 +87,7 @@ export class EntraPostgresServer extends pulumi.ComponentResource {
     // The server waits for every administrator's object id and for the create-only check, so an
     // unresolvable principal or an accidental replacement fails the run before the server is touched.
     // Firewall addresses given as Outputs are checked the same way once they resolve, also before the server.
-    const guard = plan.allowReplacement ? pulumi.output(true) : refuseCreateOnlyChanges(plan, args, this);
+    const guard = refuseCreateOnlyChanges(plan, args, this);
     const gates: pulumi.Output<unknown>[] = [
       guard,
       ...admins.map((a) => a.objectId),
@@ -360,7 +360,8 @@ function privateEndpoint(
 
 /**
  * Reads the live server, if there is one, and fails with one InputError naming every create-only
- * property the program would change (see serverGuard.ts). A server that does not exist yet passes.
+ * property the program would change (see guard.ts), unless the replacement is asked for on purpose,
+ * and any change of encryption mode, which Azure refuses either way. A server that does not exist yet passes.
  */
 function refuseCreateOnlyChanges(plan: ServerPlan, args: EntraPostgresServerArgs, parent: pulumi.Resource): pulumi.Output<boolean> {
   const subnet = plan.network.mode === "vnet" ? plan.network.delegatedSubnetId : undefined;
@@ -384,7 +385,11 @@ function refuseCreateOnlyChanges(plan: ServerPlan, args: EntraPostgresServerArgs
         availabilityZone: plan.availabilityZone,
         delegatedSubnetResourceId,
       };
-      throwIfIssues("EntraPostgresServer", createOnlyChanges(wanted, live));
+      const mode = plan.features.encryption.dataEncryption ? "AzureKeyVault" : "SystemManaged";
+      throwIfIssues("EntraPostgresServer", [
+        ...(plan.allowReplacement ? [] : createOnlyChanges(wanted, live)),
+        ...encryptionModeChanges(mode, live),
+      ]);
       return true;
     });
 }

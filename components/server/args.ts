@@ -157,7 +157,8 @@ export interface ServerArgs extends ServerFeatureArgs {
    * Lets a change to a property Azure fixes at creation (location, geo-redundant backup, availability
    * zone, the password administrator's login, VNet integration and its subnet) replace the server with a
    * new, empty one. Default false: the component reads the live server first and refuses such a change
-   * before the server is registered. Needs `protect: false` too.
+   * before the server is registered. Needs `protect: false` too. A change of encryption mode (adding or
+   * removing customerManagedKey) is refused even so: Azure refuses it, it would not replace the server.
    */
   allowReplacement?: boolean;
 }

@@ -6,6 +6,12 @@
  * access cannot be switched on or off for it). azure-native marks such properties as forcing a
  * replacement, so changing one in a program would delete the server with its data and create an empty
  * one. The component reads the live server first and refuses such a change with this message instead.
+ *
+ * The data encryption mode is the other way round: the spec lets `dataEncryption` be updated (keys and
+ * identities rotate), so azure-native sends the change as an update, but Microsoft's data encryption
+ * article says "The mode can only be selected at server creation time. It can't be changed from one mode
+ * to another for the lifetime of the server". Azure would refuse that update midway through a run; the
+ * component refuses it before anything is sent, replacement on purpose or not (it would not replace).
  */
 import { InputIssue } from "../errors";
 
@@ -22,6 +28,8 @@ export interface WantedCreateOnly {
 /** The fields of azure-native's `getServer` result the guard reads. */
 export interface LiveServer {
   location?: string;
+  /** Spec `DataEncryption`; a server created without it reports `SystemManaged`, or nothing at all. */
+  dataEncryption?: { type?: string };
   administratorLogin?: string;
   backup?: { geoRedundantBackup?: string };
   availabilityZone?: string;
@@ -69,6 +77,30 @@ export function createOnlyChanges(wanted: WantedCreateOnly, live: LiveServer): I
   else if (liveSubnet !== undefined && wantedSubnet !== undefined && liveSubnet.toLowerCase() !== wantedSubnet.toLowerCase())
     refuse("network.delegatedSubnetId", wantedSubnet, `delegated subnet ${liveSubnet}`);
   return issues;
+}
+
+/** ARM's data encryption modes (spec `DataEncryptionType`). */
+export type EncryptionMode = "SystemManaged" | "AzureKeyVault";
+
+/**
+ * A change of encryption mode, which Azure never makes to an existing server (see the top of this file).
+ * `wanted` is AzureKeyVault when the program gives a customerManagedKey. A live server that reports no
+ * mode was made with service-managed keys, the only mode before customer-managed keys existed.
+ */
+export function encryptionModeChanges(wanted: EncryptionMode, live: LiveServer): InputIssue[] {
+  const current = (live.dataEncryption?.type || "SystemManaged").toLowerCase() === "azurekeyvault" ? "AzureKeyVault" : "SystemManaged";
+  if (current === wanted) return [];
+  const was = current === "AzureKeyVault" ? "a customer-managed key" : "Azure's service-managed keys";
+  return [
+    {
+      field: "customerManagedKey",
+      value: wanted === "AzureKeyVault" ? "(set)" : "(unset)",
+      allowed:
+        `the server's current encryption, ${was}: Azure chooses the mode when a server is created and refuses to change it for the server's life, ` +
+        "so this update would fail at Azure (allowReplacement does not help: it is not a replacement). " +
+        "Keep the mode, or create a new server under another serverName and move the data to it",
+    },
+  ];
 }
 
 /**

@@ -327,6 +327,35 @@ describe("EntraPostgresServer: guard rails on what holds data (issue 13.5)", () 
     expect(outcome.registered.map((r) => r.type)).not.toContain(T.server);
   });
 
+  it.each([
+    ["customerManagedKeyAdded", "not asked for"],
+    ["customerManagedKeyAddedOnPurpose", "even with protect: false and allowReplacement: true"],
+  ])("refuses a change of encryption mode on an existing server before it is registered (%s: %s)", (program) => {
+    const outcome = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), program, { servers: [existing] });
+    const errors = outcome.errors.join("\n");
+    expect(errors).toContain('customerManagedKey = "(set)"');
+    expect(errors).toContain("refuses to change it for the server's life");
+    expect(outcome.registered.map((r) => r.type)).not.toContain(T.server);
+  });
+
+  it("refuses removing the customer-managed key of a server created with one", () => {
+    const withKey = { ...existing, dataEncryption: { type: "AzureKeyVault" } };
+    const outcome = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), "customerManagedKeyRemoved", {
+      servers: [withKey],
+    });
+    expect(outcome.errors.join("\n")).toContain('customerManagedKey = "(unset)"');
+    expect(outcome.registered.map((r) => r.type)).not.toContain(T.server);
+  });
+
+  it.each([
+    ["a server that does not exist yet", []],
+    ["a server created with a customer-managed key", [{ ...existing, dataEncryption: { type: "AzureKeyVault" } }]],
+  ])("lets a customer-managed key through for %s", (_what, servers) => {
+    const outcome = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), "customerManagedKeyAdded", { servers });
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.registered.map((r) => r.type)).toContain(T.server);
+  });
+
   it("lets the same change through when asked for on purpose, and on a server that does not exist yet", () => {
     const onPurpose = runDeployment(path.join(__dirname, "../support/failingPrograms.ts"), "geoRedundancyReplacingOnPurpose", {
       servers: [existing],

@@ -1,4 +1,11 @@
-import { LiveServer, WantedCreateOnly, createOnlyChanges, isNotFound } from "../../components/server/guard";
+import {
+  EncryptionMode,
+  LiveServer,
+  WantedCreateOnly,
+  createOnlyChanges,
+  encryptionModeChanges,
+  isNotFound,
+} from "../../components/server/guard";
 
 const SUBNET = "/subscriptions/0000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/postgres";
 
@@ -70,6 +77,31 @@ describe("createOnlyChanges", () => {
   it("reports every change at once", () => {
     const issues = createOnlyChanges({ location: "northeurope", geoRedundantBackup: "Enabled", availabilityZone: "3" }, live);
     expect(issues.map((i) => i.field).sort()).toEqual(["availabilityZone", "backup.geoRedundant", "location"]);
+  });
+});
+
+describe("encryptionModeChanges", () => {
+  it.each<[string, EncryptionMode, LiveServer["dataEncryption"], unknown]>([
+    ["a customer-managed key added", "AzureKeyVault", { type: "SystemManaged" }, "(set)"],
+    // Servers made before customer-managed keys existed report no mode: service-managed.
+    ["a customer-managed key added to a server that reports no mode", "AzureKeyVault", undefined, "(set)"],
+    ["the customer-managed key removed", "SystemManaged", { type: "AzureKeyVault" }, "(unset)"],
+  ])("refuses %s, whatever allowReplacement says", (_what, wanted, live, value) => {
+    const issues = encryptionModeChanges(wanted, { ...(live ? { dataEncryption: live } : {}) });
+    expect(issues.map((i) => [i.field, i.value])).toEqual([["customerManagedKey", value]]);
+    expect(issues[0].allowed).toMatch(/refuses to change it/);
+    expect(issues[0].allowed).toMatch(/another serverName/);
+    expect(issues[0].allowed).not.toMatch(/allowReplacement: true/);
+  });
+
+  it.each<[string, EncryptionMode, LiveServer["dataEncryption"]]>([
+    ["service-managed kept", "SystemManaged", { type: "SystemManaged" }],
+    ["service-managed kept on a server that reports no mode", "SystemManaged", undefined],
+    ["a customer-managed key kept (its key or identity may change)", "AzureKeyVault", { type: "AzureKeyVault" }],
+    // ARM enum values compare without regard to case.
+    ["the mode answered in another case", "AzureKeyVault", { type: "azurekeyvault" }],
+  ])("accepts %s", (_what, wanted, live) => {
+    expect(encryptionModeChanges(wanted, { ...(live ? { dataEncryption: live } : {}) })).toEqual([]);
   });
 });
 

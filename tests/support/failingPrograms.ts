@@ -95,3 +95,27 @@ export function geoRedundancyReplacingOnPurpose(): void {
     allowReplacement: true,
   });
 }
+
+const CMK_IDENTITY =
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-data-dev/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-pg";
+
+/** A customer-managed key added to a server that exists, replacement allowed or not (Azure refuses either way). */
+export function customerManagedKeyAdded(onPurpose = false): void {
+  new EntraPostgresServer("pg-orders-dev", {
+    ...validServerArgs(),
+    managedIdentities: { userAssignedResourceIds: [CMK_IDENTITY] },
+    customerManagedKey: {
+      primary: { keyUri: "https://kv-orders.vault.azure.net/keys/pg-cmk", userAssignedIdentityResourceId: CMK_IDENTITY },
+    },
+    ...(onPurpose ? { protect: false, allowReplacement: true } : {}),
+  });
+}
+
+export function customerManagedKeyAddedOnPurpose(): void {
+  customerManagedKeyAdded(true);
+}
+
+/** The program without customerManagedKey, for a server that was created with one. */
+export function customerManagedKeyRemoved(): void {
+  new EntraPostgresServer("pg-orders-dev", validServerArgs());
+}
